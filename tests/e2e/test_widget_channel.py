@@ -1,0 +1,114 @@
+"""The widget's Socket.IO channel, spoken to by a real Socket.IO client."""
+
+import queue
+import uuid
+
+import pytest
+import socketio
+
+from tests.e2e import orders_db
+
+
+class WidgetClient:
+    def __init__(self, url, token=None, visitor_id=None):
+        self.replies = queue.Queue()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("bot_uttered", self.replies.put)
+        self.sio.connect(
+            url, auth={"token": token, "visitor_id": visitor_id},
+            transports=["polling"], wait_timeout=10,
+        )
+        self.session = self.sio.call("session_request", {}, timeout=10)
+
+    def send(self, text):
+        return self.sio.call("user_uttered", {"message": text}, timeout=30)
+
+    def reply_texts(self, timeout=15):
+        texts = [self.replies.get(timeout=timeout).get("text", "")]
+        while not self.replies.empty():
+            texts.append(self.replies.get_nowait().get("text", ""))
+        return texts
+
+    def close(self):
+        self.sio.disconnect()
+
+
+@pytest.fixture
+def connect(stack):
+    clients = []
+
+    def _connect(**kwargs):
+        client = WidgetClient(stack.rasa_url, **kwargs)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        client.close()
+
+
+def test_bot_replies_reach_the_socket(stack, connect):
+    # The python-socketio >= 5.10 trap (rasa#13027) loses exactly these replies.
+    client = connect(visitor_id=uuid.uuid4().hex)
+    assert client.send("你好") == {"ok": True}
+    assert client.reply_texts()[0]
+
+
+def test_a_shopper_is_answered_with_their_own_parcel(stack, connect):
+    engine = stack.engine()
+    shopper = orders_db.shoppers_with_in_transit(engine, 1)[-1]
+    (parcel,) = orders_db.in_transit_parcels(engine, shopper)
+    client = connect(token=stack.token(shopper))
+    assert client.session == {"conversation_id": f"s-{shopper}:web", "shopper_id": shopper}
+    client.send("我的快递到哪了")
+    reply = "\n".join(client.reply_texts())
+    assert parcel.carrier_name in reply and parcel.latest_event in reply
+    engine.dispose()
+
+
+def test_every_tab_of_a_shopper_sees_the_replies(stack, connect):
+    token = stack.token("u10003")
+    first, second = connect(token=token), connect(token=token)
+    first.send("在吗")
+    assert first.reply_texts() == second.reply_texts()
+
+
+@pytest.mark.parametrize("token, code", [("forged.token.value", "token_invalid"), (None, "token_expired")])
+def test_bad_tokens_are_refused_at_connect(stack, token, code):
+    token = token or stack.token("u10001", ttl=-5)
+    client = socketio.Client(reconnection=False)
+    refusals = []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(stack.rasa_url, auth={"token": token}, transports=["polling"], wait_timeout=10)
+    assert refusals[0]["message"] == code
+    assert refusals[0]["data"]["message"].startswith("登录")
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        ({"message": ""}, "empty_message"),
+        ({"message": "  \u200b "}, "empty_message"),
+        ({"message": "字" * 5000}, "message_too_long"),
+        ({"message": 12}, "invalid_message"),
+        ("just a string", "invalid_message"),
+        (None, "invalid_message"),
+    ],
+)
+def test_bad_messages_are_refused_with_a_reason(stack, connect, data, code):
+    client = connect(visitor_id=uuid.uuid4().hex)
+    ack = client.sio.call("user_uttered", data, timeout=10)
+    assert ack["ok"] is False and ack["code"] == code and ack["message"].startswith("亲")
+    assert client.send("你好") == {"ok": True}
+
+
+def test_widget_messages_are_persisted_with_the_verified_shopper(stack, connect):
+    client = connect(token=stack.token("u10005"))
+    client.send("谢谢")
+    client.reply_texts()
+    events = stack.tracker("s-u10005:web")["events"]
+    user = [e for e in events if e["event"] == "user"][-1]
+    assert user["text"] == "谢谢"
+    assert {k: user["metadata"][k] for k in ("shopper_id", "channel")} == {
+        "shopper_id": "u10005", "channel": "widget"}

@@ -1,0 +1,81 @@
+"""Real databases and servers for tests: SQLite by default, PostgreSQL when configured."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator
+
+import requests
+import sqlalchemy as sa
+
+from bot.settings import ROOT
+
+PYTHON = str(Path(sys.executable).parent / "python")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def isolated_database(var_dir: Path) -> Iterator[str]:
+    """A database URL of its own: a SQLite file, or a fresh schema in DATABASE_URL."""
+    configured = os.environ.get("DATABASE_URL", "").strip()
+    if not configured.startswith("postgresql"):
+        yield f"sqlite:///{var_dir / 'orders.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(configured)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in configured else "?"
+    try:
+        yield f"{configured}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def seed_orders(env: Dict[str, str]) -> None:
+    for step in (["migrate"], ["seed", "--force"]):
+        subprocess.run([PYTHON, "-m", "order_service", *step], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def order_service(database_url: str, token: str) -> Iterator[str]:
+    """The reference order service as its own process, seeded, on a free port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "ORDER_API_TOKEN": token,
+           "PYTHONPATH": str(ROOT)}
+    seed_orders(env)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "order_service", "serve", "--port", str(port)], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("order service did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
