@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 from bot.settings import ROOT
 from connectors.identity import issue_token
+from handoff.config import HandoffConfig
+from handoff.store import Store
 from tests.services import PYTHON, free_port, isolated_database, seed_orders
 
 SECRET = "e2e-shopper-token-secret-0123456789abcdef"
@@ -38,6 +40,7 @@ class Stack:
     database_url: str
     redis_url: str
     log_path: Path
+    handoff: HandoffConfig
 
     def token(self, shopper_id: str, ttl: int = 600) -> str:
         return issue_token(shopper_id, SECRET, ttl)
@@ -68,6 +71,9 @@ class Stack:
         )
         response.raise_for_status()
         return response.json()
+
+    def handoff_store(self) -> Store:
+        return Store.from_url(self.redis_url, self.handoff)
 
     def engine(self) -> sa.engine.Engine:
         return sa.create_engine(self.database_url)
@@ -113,6 +119,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "ORDER_API_TOKEN": ORDER_TOKEN,
         "RASA_API_TOKEN": RASA_TOKEN,
         "NO_COLOR": "1",
+        # Own keys on a shared Redis; people answer around the clock in tests.
+        "HANDOFF_KEY_PREFIX": f"xiaoer-e2e-{uuid.uuid4().hex[:8]}:handoff",
+        "HANDOFF_SERVICE_HOURS": "00:00-24:00",
     }
     seed_orders(env)
     log_path = var_dir / "run.log"
@@ -133,6 +142,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{ports['redis']}/0",
         log_path=log_path,
+        handoff=HandoffConfig.from_env(env),
     )
     process.send_signal(signal.SIGINT)
     try:

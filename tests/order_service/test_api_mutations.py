@@ -88,7 +88,7 @@ def test_changing_the_address_before_shipment(api, orders, audit):
     assert response.status_code == 200
     receiver = response.json()["receiver"]
     assert receiver["name"] == "李娜" and receiver["phone_masked"] == "186****5678"
-    assert receiver["full_address"] == "上海市上海市浦东新区张杨路500号时代广场12楼"
+    assert receiver["full_address"] == "上海市浦东新区张杨路500号时代广场12楼"
     (row,) = audit(order.order_no)
     assert row.action == "change_address"
     assert row.before["detail"] == "文三路398号东信大厦5楼"

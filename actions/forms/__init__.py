@@ -1,0 +1,1 @@
+"""Forms for requests that change an order: each ends in an explicit confirmation."""

@@ -1,0 +1,195 @@
+"""Asking for a refund (仅退款) or a return with refund (退货退款).
+
+Which kinds an order allows, and which reasons fit a kind, come from the order
+service (``allowed_actions`` and the policy's reason list), so the buttons only ever
+offer what the merchant's rules will accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.formatting import money, short_time
+from actions.forms.base import (
+    OrderFormValidation, SubmitForm, is_requested, latest_choice, register,
+)
+from actions.order_api import Order
+from actions.runtime import call, order_api, shopper_id
+
+KIND_SLOT = "refund_kind"
+REASON_SLOT = "refund_reason"
+KINDS = {"refund_only": "仅退款", "return_refund": "退货退款"}
+KIND_WORDS = {"refund_only": ("仅退款", "只退款", "不退货", "不用退货"), "return_refund": ("退货",)}
+# Words shoppers use for each platform reason, checked in this order.
+REASON_WORDS = [
+    ("not_received", ("没收到", "未收到", "没到", "丢件", "丢了")),
+    ("missing_item", ("少件", "少发", "漏发", "少了", "缺件")),
+    ("wrong_item", ("发错", "错发", "不是我买的")),
+    ("fake", ("假货", "假的", "不是正品")),
+    # A named quality problem outranks the damage it caused: "质量太差 用两天就坏了".
+    ("quality", ("质量", "起球", "掉色", "开线", "异味", "做工")),
+    ("damaged", ("破损", "碎了", "坏了", "压坏", "破了", "裂")),
+    ("not_as_described", ("不符", "色差", "不一样", "货不对板")),
+    ("wrong_size", ("尺码", "太大", "太小", "偏大", "偏小", "不合适")),
+    ("no_reason", ("不想要", "不要了", "七天无理由", "拍错", "买多了", "不喜欢")),
+]
+
+
+DELIVERED = ("delivered", "completed")
+
+
+def allowed_kinds(order: Order) -> List[str]:
+    return [k for k in KINDS if k in order.allowed_actions]
+
+
+def reason_from_text(text: str) -> Optional[str]:
+    for code, words in REASON_WORDS:
+        if any(w in text for w in words):
+            return code
+    return None
+
+
+@register
+class ValidateRefundForm(OrderFormValidation):
+    form = "refund_form"
+    order_action = "refund"
+    action_label = "申请退款"
+    trigger_intent = "refund_request"
+    specific_slots = [KIND_SLOT, REASON_SLOT]
+
+    def allows(self, order: Order) -> bool:
+        return bool(allowed_kinds(order))
+
+    def order_chosen(self, order: Order) -> Dict[Text, Any]:
+        kinds = allowed_kinds(order)
+        return {KIND_SLOT: kinds[0]} if len(kinds) == 1 else {}
+
+    async def extract_refund_kind(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        choice = latest_choice(tracker)
+        if choice in KINDS:
+            return {KIND_SLOT: choice}
+        text = (tracker.latest_message or {}).get("text") or ""
+        for kind, words in KIND_WORDS.items():
+            if any(w in text for w in words) and (is_requested(tracker, KIND_SLOT) or not tracker.get_slot(KIND_SLOT)):
+                return {KIND_SLOT: kind}
+        return {}
+
+    async def validate_refund_kind(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not tracker.get_slot("form_order_no"):
+            return {KIND_SLOT: value}
+        order = await self.chosen_order(tracker)
+        if value not in allowed_kinds(order):
+            dispatcher.utter_message(
+                response="utter_refund_kind_not_allowed", kind_label=KINDS.get(value, value),
+                status_label=order.status_label,
+            )
+            return self.failed(dispatcher, tracker, KIND_SLOT)
+        return self.passed(KIND_SLOT, value)
+
+    async def extract_refund_reason(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        choice = latest_choice(tracker)
+        policy_codes = {r["code"] for r in await reasons()}
+        if choice in policy_codes:
+            return {REASON_SLOT: choice}
+        text = (tracker.latest_message or {}).get("text") or ""
+        code = reason_from_text(text)
+        if code and (is_requested(tracker, REASON_SLOT) or not tracker.get_slot(REASON_SLOT)):
+            return {REASON_SLOT: code}
+        if is_requested(tracker, REASON_SLOT) and text and not text.startswith("/") \
+                and (tracker.latest_message.get("intent") or {}).get("name") in ("inform", "refund_request", "nlu_fallback"):
+            return {REASON_SLOT: "other"}
+        return {}
+
+    async def validate_refund_reason(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        kind = tracker.get_slot(KIND_SLOT)
+        fitting = {r["code"] for r in await fitting_reasons(tracker)}
+        if value not in fitting:
+            dispatcher.utter_message(response="utter_refund_reason_not_applicable",
+                                     kind_label=KINDS.get(kind, ""))
+            return self.failed(dispatcher, tracker, REASON_SLOT)
+        return self.passed(REASON_SLOT, value)
+
+    async def summary(self, tracker: Tracker) -> Dict[str, Any]:
+        order = await self.chosen_order(tracker)
+        labels = {r["code"]: r["label"] for r in await reasons()}
+        return {
+            "order_no": order.order_no, "title": order.title,
+            "kind_label": KINDS[tracker.get_slot(KIND_SLOT)],
+            "reason_label": labels.get(tracker.get_slot(REASON_SLOT), "其他"),
+            "amount": money(int(order.raw.get("refundable_cents") or order.paid_cents)),
+        }
+
+
+async def reasons() -> List[Dict[str, Any]]:
+    policy = await call(order_api().get_policy)
+    return list(policy.get("refund_reasons") or [])
+
+
+async def fitting_reasons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The reasons the merchant accepts for this kind on this order.
+
+    After delivery a refund without returning the goods is only for quality problems
+    (the order service refuses the rest), so only those are offered.
+    """
+    kind = tracker.get_slot(KIND_SLOT)
+    fitting = [r for r in await reasons()
+               if r["code"] != "price_protection" and (not kind or kind in r.get("kinds", []))]
+    order_no = tracker.get_slot("form_order_no")
+    if kind == "refund_only" and order_no:
+        order = await call(order_api().get_order, shopper_id(tracker), order_no)
+        if order.status in DELIVERED:
+            fitting = [r for r in fitting if r.get("quality")]
+    return fitting
+
+
+class AskRefundKind(Action):
+    def name(self) -> Text:
+        return "action_ask_refund_kind"
+
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(
+            response="utter_ask_refund_kind",
+            buttons=[{"title": label, "payload": '/inform{"choice":"%s"}' % kind}
+                     for kind, label in KINDS.items()],
+        )
+        return []
+
+
+class AskRefundReason(Action):
+    def name(self) -> Text:
+        return "action_ask_refund_reason"
+
+    async def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(
+            response="utter_ask_refund_reason",
+            buttons=[{"title": r["label"], "payload": '/inform{"choice":"%s"}' % r["code"]}
+                     for r in await fitting_reasons(tracker)],
+        )
+        return []
+
+
+class SubmitRefundForm(SubmitForm):
+    form = "refund_form"
+
+    async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     shopper: str, order_no: str) -> None:
+        refund = await call(
+            order_api().create_refund, shopper, order_no,
+            tracker.get_slot(KIND_SLOT), tracker.get_slot(REASON_SLOT),
+        )
+        values = {
+            "order_no": order_no, "refund_id": refund.get("refund_id", ""),
+            "amount": money(int(refund.get("amount_cents") or 0)),
+            "review_due": short_time(refund.get("review_due_at")),
+            "arrival": short_time(refund.get("expected_arrival_by")),
+        }
+        if refund.get("status") == "refunded":
+            dispatcher.utter_message(response="utter_refund_done", **values)
+        else:
+            response = ("utter_refund_requested_return" if refund.get("kind") == "return_refund"
+                        else "utter_refund_requested")
+            dispatcher.utter_message(response=response, **values)
