@@ -106,7 +106,9 @@ def order_detail(order: Order, policy: StorePolicy, now: datetime) -> JSON:
             "city": order.city,
             "district": order.district,
             "detail": order.address_detail,
-            "full_address": f"{order.province}{order.city}{order.district}{order.address_detail}",
+            # Municipalities (上海市) are their own province: name them once.
+            "full_address": f"{order.province}{'' if order.city == order.province else order.city}"
+                            f"{order.district}{order.address_detail}",
         },
         "paid_at": iso(order.paid_at),
         "shipped_at": iso(order.shipped_at),
