@@ -20,7 +20,7 @@ MODEL_DIR = ROOT / "models"
 MODEL_NAME = "xiaoer"
 MODEL_PATH = MODEL_DIR / f"{MODEL_NAME}.tar.gz"
 FINGERPRINT_PATH = MODEL_DIR / f"{MODEL_NAME}.fingerprint"
-INPUTS = ("config.yml", "domain", "data", "bot/components")
+INPUTS = ("config.yml", "domain", "data", "bot/components", "bot/policies", "bot/sentiment")
 
 
 def _files(paths: Iterable[str]) -> List[Path]:
