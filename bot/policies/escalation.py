@@ -42,16 +42,17 @@ REPEATABLE_QUESTIONS = (
 
 @dataclass(frozen=True)
 class Turn:
-    """One typed shopper message, as the policy needs it."""
+    """One shopper message, as the policy needs it."""
 
+    typed: bool                 # False for a button click: an answer to the bot's question
     intent: Optional[str]
     order_no: Optional[str]
     sentiment: float
     negative: bool
 
     def repeats(self, other: "Turn") -> bool:
-        return (self.intent in REPEATABLE_QUESTIONS and self.intent == other.intent
-                and self.order_no == other.order_no)
+        return (self.typed and other.typed and self.intent in REPEATABLE_QUESTIONS
+                and self.intent == other.intent and self.order_no == other.order_no)
 
 
 @DefaultV1Recipe.register(
@@ -95,40 +96,43 @@ class EscalationPolicy(Policy):
 
     def reason(self, tracker: DialogueStateTracker) -> Optional[str]:
         """Why this turn should go to a person, or None to let the bot answer."""
-        turns = typed_turns_since_handoff(tracker)
-        if not turns or turns[-1].intent in HANDED_OVER_BY_RULES:
+        turns = turns_since_handoff(tracker)
+        if not turns or not turns[-1].typed or turns[-1].intent in HANDED_OVER_BY_RULES:
             return None
         latest = turns[-1]
+        typed = [t for t in turns if t.typed]
         config = self.config
         if latest.sentiment <= config["strong_negative_score"]:
             return "negative_sentiment"
-        recent = turns[-config["trend_turns"]:]
+        recent = typed[-config["trend_turns"]:]
         if (len(recent) >= config["trend_turns"]
                 and sum(t.negative for t in recent) >= config["trend_negatives"]
                 and sum(t.sentiment for t in recent) / len(recent) <= config["trend_mean_score"]):
             return "negative_trend"
         if latest.intent == FALLBACK_INTENT and \
-                sum(t.intent == FALLBACK_INTENT for t in turns) >= config["max_fallbacks"]:
+                sum(t.intent == FALLBACK_INTENT for t in typed) >= config["max_fallbacks"]:
             return "low_confidence"
         if config["repeat_escalates"] and len(turns) >= 2 and latest.repeats(turns[-2]):
             return "repeated_request"
         return None
 
 
-def typed_turns_since_handoff(tracker: DialogueStateTracker) -> List[Turn]:
-    """The shopper's typed messages since the conversation last went to a person.
+def turns_since_handoff(tracker: DialogueStateTracker) -> List[Turn]:
+    """The shopper's messages since the conversation last went to a person.
 
     Button clicks (payloads like ``/track_logistics{...}``) are answers to the bot's
-    own question, not the shopper asking again, so they do not count.
+    own question: they carry no sentiment and are never "asking again", but they do
+    separate two questions (asked, picked an order, asked about the other one).
     """
     turns: List[Turn] = []
     for event in reversed(tracker.applied_events()):
         if isinstance(event, ActionExecuted) and event.action_name == HANDOFF_ACTION:
             break
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+        if isinstance(event, UserUttered) and event.text:
             sentiment = (event.parse_data or {}).get("sentiment") or {}
             order_nos = [e.get("value") for e in event.entities or [] if e.get("entity") == "order_no"]
             turns.append(Turn(
+                typed=not event.text.startswith("/"),
                 intent=(event.intent or {}).get("name"),
                 order_no="".join(c for c in str(order_nos[0]) if c.isdigit()) if order_nos else None,
                 sentiment=float(sentiment.get("score") or 0.0),

@@ -93,6 +93,13 @@ def test_button_clicks_are_not_asking_again(policy):
     assert predict(policy, *events) == (None, None)
 
 
+def test_asking_about_the_other_parcel_after_picking_one_is_not_a_repeat(policy):
+    events = [said("我的快递到哪了", "track_logistics"), *answered(),
+              said('/inform{"order_no":"1"}', "inform", order_no="1"), *answered(),
+              said("还有一个包裹到哪了", "track_logistics")]
+    assert predict(policy, *events) == (None, None)
+
+
 def test_counting_starts_again_after_a_handoff(policy):
     events = [said("呃呃", "nlu_fallback"), *answered("action_default_fallback"),
               said("转人工", "request_human"), *answered("action_handoff"),
