@@ -32,6 +32,11 @@ REASON_SLOT = "handoff_reason"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents a rule already hands over for, with a reason of its own.
 HANDED_OVER_BY_RULES = ("request_human", "complaint")
+# Problems the bot has a remedy for (a refund, an exchange…): one upset message about
+# a broken cup should start the remedy, not a queue; the trend still escalates if
+# the shopper stays upset.
+REMEDIED_BY_BOT = ("delivery_problem", "refund_request", "exchange_request", "cancel_order",
+                   "change_address")
 # Questions the bot answers from data: asking one again, about the same order, right
 # after the answer means the answer did not help. (Requests that start a form are not
 # here: a second refund after the first one is a new request.)
@@ -64,7 +69,7 @@ class EscalationPolicy(Policy):
         return {
             "priority": 7,                     # above RulePolicy (6): an escalation wins
             "max_fallbacks": 2,                # not understood this often → a person
-            "strong_negative_score": -0.85,    # one message this angry → a person
+            "strong_negative_score": -0.95,    # one message this angry → a person
             "trend_turns": 3,                  # the last N typed messages …
             "trend_negatives": 2,              # … with at least this many negative …
             "trend_mean_score": -0.45,         # … and this mean score → a person
@@ -102,7 +107,7 @@ class EscalationPolicy(Policy):
         latest = turns[-1]
         typed = [t for t in turns if t.typed]
         config = self.config
-        if latest.sentiment <= config["strong_negative_score"]:
+        if latest.sentiment <= config["strong_negative_score"] and latest.intent not in REMEDIED_BY_BOT:
             return "negative_sentiment"
         recent = typed[-config["trend_turns"]:]
         if (len(recent) >= config["trend_turns"]

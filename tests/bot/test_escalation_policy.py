@@ -14,7 +14,7 @@ from bot.policies.escalation import EscalationPolicy
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
-intents: [greet, track_logistics, order_status, refund_request, complaint, request_human, nlu_fallback]
+intents: [greet, delivery_problem, track_logistics, order_status, refund_request, complaint, request_human, nlu_fallback]
 slots:
   handoff_reason: {type: text, influence_conversation: false, mappings: [{type: custom}]}
 actions: [action_handoff, action_track_logistics, refund_form]
@@ -58,6 +58,10 @@ def test_a_calm_question_is_left_to_the_bot(policy):
 def test_one_very_angry_message_goes_to_a_person(policy):
     assert predict(policy, said("气死我了 骗子", "track_logistics", -0.95)) == (
         "action_handoff", "negative_sentiment")
+
+
+def test_an_upset_message_about_a_problem_the_bot_can_remedy_starts_the_remedy(policy):
+    assert predict(policy, said("收到的杯子碎了", "delivery_problem", -0.99)) == (None, None)
 
 
 def test_a_souring_trend_goes_to_a_person(policy):

@@ -1,5 +1,6 @@
 """Shoppers asking the bot to *do* things, checked in the order database afterwards."""
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -119,7 +120,7 @@ def test_asking_for_a_person_queues_a_ticket_with_context(stack, pick):
     chat = stack.conversation(shopper)
     chat.text(f"查下订单{order_no}")
     reply = chat.text("转人工")
-    assert "排在第1位" in reply or "排队第1位" in reply
+    assert re.search(r"排(在|队)第\d+位", reply) and "分钟" in reply
     queue = HandoffQueue(store)
     ticket = queue.open_ticket_of(chat.conversation_id)
     assert ticket.shopper_id == shopper and ticket.reason == "request_human"
@@ -139,8 +140,8 @@ def test_an_angry_message_goes_to_a_person_with_the_reason(stack, pick):
 
 def test_not_understanding_twice_goes_to_a_person(stack):
     chat = stack.conversation(None)
-    first = chat.text("嗯嗯啊啊哦哦")
-    assert "没看懂" in first or "没理解" in first or "不太明白" in first
+    first = chat.text("asdfgh")
+    assert "没看懂" in first or "没太理解" in first or "不太明白" in first
     chat.text("呃呃呃呃额")
     ticket = HandoffQueue(stack.handoff_store()).open_ticket_of(chat.conversation_id)
     assert ticket is not None and ticket.reason == "low_confidence"
