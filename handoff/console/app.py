@@ -1,0 +1,76 @@
+"""Builds the console's Sanic app from settings (and, in tests, a given Store)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+from sanic import Sanic
+from sanic.config import Config
+
+from handoff.assignment import Dispatcher
+from handoff.console.api import console
+from handoff.console.db import engine_for, session_factory
+from handoff.console.errors import render_error
+from handoff.console.ratelimit import LoginLimiter
+from handoff.console.sessions import SessionSigner
+from handoff.console.settings import ConsoleSettings
+from handoff.console.sweeper import sweep_forever
+from handoff.desk import Desk
+from handoff.presence import Presence
+from handoff.queue import HandoffQueue
+from handoff.store import Store
+
+# Every request body is a login, a note or a transfer: a few KB at most.
+MAX_BODY_BYTES = 32 * 1024
+
+
+def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sanic:
+    """A ready-to-serve app; the schema must already be migrated.
+
+    Like the order service's app it stays out of Sanic's name registry, so a test
+    run can build one per test (with ``Sanic.test_mode = True``).
+    """
+    config = Config()
+    config.REGISTER = False
+    config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app = Sanic("handoff_console", config=config, configure_logging=False)
+
+    store = store or Store.from_url(settings.redis_url)
+    engine = engine_for(settings.database_url)
+    prefix = store.config.key_prefix
+    app.ctx.settings = settings
+    app.ctx.engine = engine
+    app.ctx.sessions = session_factory(engine)
+    app.ctx.store = store
+    app.ctx.queue = HandoffQueue(store)
+    app.ctx.desk = Desk(store)
+    app.ctx.presence = Presence(store)
+    app.ctx.dispatcher = Dispatcher(store)
+    app.ctx.signer = SessionSigner(settings.secret, settings.session_seconds, store.redis, prefix)
+    app.ctx.limiter = LoginLimiter(store.redis, prefix, settings.login_max_failures,
+                                   settings.login_window_seconds)
+    app.ctx.sweeper = None
+
+    app.blueprint(console)
+    app.error_handler.add(Exception, render_error)
+
+    @app.after_server_start
+    async def start_sweeper(app: Sanic, _loop) -> None:
+        if settings.sweep_seconds > 0:
+            app.ctx.sweeper = app.add_task(sweep_forever(app.ctx.dispatcher, settings.sweep_seconds),
+                                           name="console.sweeper")
+
+    # Before rather than after stop: Sanic warns about after-stop listeners over ASGI.
+    @app.before_server_stop
+    async def stop(app: Sanic, _loop) -> None:
+        task = app.ctx.sweeper
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        engine.dispose()
+
+    return app

