@@ -12,6 +12,7 @@ from handoff.assignment import Dispatcher
 from handoff.console.api import console
 from handoff.console.db import engine_for, session_factory
 from handoff.console.errors import render_error
+from handoff.console.pages import pages
 from handoff.console.ratelimit import LoginLimiter
 from handoff.console.sessions import SessionSigner
 from handoff.console.settings import ConsoleSettings
@@ -53,6 +54,7 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
     app.ctx.sweeper = None
 
     app.blueprint(console)
+    app.blueprint(pages)
     app.error_handler.add(Exception, render_error)
 
     @app.after_server_start

@@ -1,0 +1,202 @@
+// Every string the console shows. Chinese first; English fills any key Chinese lacks.
+
+export const zh = {
+  title: "小二 · 客服工作台",
+  loginHeading: "客服登录",
+  loginName: "登录名",
+  password: "密码",
+  signIn: "登录",
+  signingIn: "正在登录…",
+  signOut: "退出登录",
+  queue: "等待队列",
+  myChats: "我的会话",
+  takeNext: "接下一个",
+  claim: "接入",
+  accept: "接受",
+  open: "查看",
+  queueEmpty: "暂无等待中的会话",
+  chatsEmpty: "暂无进行中的会话",
+  waited: "已等待 {time}",
+  priority: "优先级 {value}",
+  vip: "VIP",
+  offered: "待接受",
+  assigned: "已接入",
+  active: "进行中",
+  transcript: "对话记录",
+  readOnlyHint: "只读：与顾客的实时消息收发尚未开通，此处仅显示机器人阶段的对话。",
+  noChat: "从左侧选择或接入一个会话",
+  shopper: "顾客",
+  bot: "机器人",
+  intent: "意图",
+  confidence: "置信度",
+  context: "会话信息",
+  reason: "转人工原因",
+  sentimentTrend: "情绪走势",
+  slots: "已收集信息",
+  orders: "相关订单",
+  none: "无",
+  notes: "内部备注",
+  notesHint: "仅客服可见",
+  addNote: "添加备注",
+  notePlaceholder: "写下给同事的备注…",
+  noteSaved: "备注已保存",
+  transferNote: "转接说明（可选）",
+  transferTo: "转接到",
+  transfer: "转接",
+  transferred: "已转接到 {group}",
+  resolve: "结束会话",
+  resolved: "会话已结束",
+  release: "退回队列",
+  released: "已退回队列",
+  claimed: "已接入会话",
+  actions: "操作",
+  notYours: "该会话不在您名下，只能查看",
+  transferNoteFrom: "转接说明：{note}",
+  online: "在线",
+  away: "离开",
+  status: "状态",
+  positive: "积极",
+  neutral: "中性",
+  negative: "消极",
+  seconds: "{s} 秒",
+  minutes: "{m} 分 {s} 秒",
+  hours: "{h} 小时 {m} 分",
+  sessionExpired: "登录已过期，请重新登录",
+  // API error codes
+  err_invalid_credentials: "登录名或密码错误",
+  err_too_many_attempts: "尝试次数过多，请稍后再试",
+  err_unauthenticated: "请先登录",
+  err_csrf_failed: "安全校验失败，请刷新页面",
+  err_not_found: "该会话不存在或已不可见",
+  err_closed: "会话已结束",
+  err_taken: "会话已被其他客服接入",
+  err_not_yours: "这不是您的会话",
+  err_wrong_state: "会话当前状态不允许此操作",
+  err_already_open: "该对话已有进行中的会话",
+  err_unknown_agent: "请先签到（重新登录）",
+  err_agent_offline: "客服离线",
+  err_agent_away: "您处于离开状态，不能接入新会话",
+  err_agent_back: "客服已重新上线",
+  err_not_in_group: "您不属于该技能组",
+  err_at_capacity: "已达接待上限，请先结束一些会话",
+  err_queue_empty: "队列中没有等待的会话",
+  err_invalid_field: "填写的内容无效",
+  err_unknown_group: "技能组不存在",
+  err_payload_too_large: "内容过长",
+  err_unavailable: "服务暂时不可用，请稍后重试",
+  err_internal_error: "服务器内部错误",
+  err_network: "网络异常，无法连接服务器",
+  err_generic: "操作失败（{status}）",
+  // Escalation reasons
+  reason_request_human: "主动转人工",
+  reason_negative_sentiment: "情绪激动",
+  reason_negative_trend: "情绪变差",
+  reason_low_confidence: "机器人没听懂",
+  reason_repeated_request: "重复询问",
+  reason_complaint: "投诉",
+  reason_delivery_problem: "物流异常",
+  reason_payment_double_charge: "重复扣款",
+  reason_refund_review_overdue: "售后超时",
+  reason_form_failed: "表单提交失败",
+  reason_order_api_failure: "订单系统故障",
+  // Skill groups
+  group_presale: "售前",
+  group_logistics: "物流",
+  group_after_sales: "售后",
+  group_complaints: "投诉",
+};
+
+export const en = {
+  title: "Xiaoer agent console",
+  loginHeading: "Agent sign-in",
+  loginName: "Login",
+  password: "Password",
+  signIn: "Sign in",
+  signingIn: "Signing in…",
+  signOut: "Sign out",
+  queue: "Queue",
+  myChats: "My chats",
+  takeNext: "Take next",
+  claim: "Claim",
+  accept: "Accept",
+  open: "Open",
+  queueEmpty: "Nobody is waiting",
+  chatsEmpty: "No open chats",
+  waited: "waiting {time}",
+  priority: "priority {value}",
+  vip: "VIP",
+  offered: "offered",
+  assigned: "assigned",
+  active: "active",
+  transcript: "Transcript",
+  readOnlyHint: "Read-only: live messaging with the shopper is not available yet.",
+  noChat: "Pick or claim a chat on the left",
+  shopper: "Shopper",
+  bot: "Bot",
+  intent: "intent",
+  confidence: "confidence",
+  context: "Context",
+  reason: "Reason",
+  sentimentTrend: "Sentiment trend",
+  slots: "Slots",
+  orders: "Orders",
+  none: "none",
+  notes: "Private notes",
+  notesHint: "agents only",
+  addNote: "Add note",
+  notePlaceholder: "A note for colleagues…",
+  noteSaved: "Note saved",
+  transferNote: "Transfer note (optional)",
+  transferTo: "Transfer to",
+  transfer: "Transfer",
+  transferred: "Transferred to {group}",
+  resolve: "Resolve",
+  resolved: "Chat resolved",
+  release: "Back to queue",
+  released: "Returned to the queue",
+  claimed: "Chat claimed",
+  actions: "Actions",
+  notYours: "You do not hold this chat: view only",
+  transferNoteFrom: "Transfer note: {note}",
+  online: "online",
+  away: "away",
+  status: "Status",
+  positive: "positive",
+  neutral: "neutral",
+  negative: "negative",
+  seconds: "{s}s",
+  minutes: "{m}m {s}s",
+  hours: "{h}h {m}m",
+  sessionExpired: "Session expired, please sign in again",
+  err_network: "Network error: cannot reach the server",
+  err_generic: "Request failed ({status})",
+};
+
+const table = (document.documentElement.lang || "zh").toLowerCase().startsWith("en") ? { ...zh, ...en } : zh;
+
+export function t(key, vars = {}) {
+  const template = table[key] ?? en[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function has(key) {
+  return key in table || key in en;
+}
+
+export function reasonLabel(code) {
+  if (!code) return t("none");
+  const base = code.startsWith("delivery_problem") ? "delivery_problem" : code;
+  return has(`reason_${base}`) ? t(`reason_${base}`) : code;
+}
+
+export function groupLabel(key, fallback) {
+  return has(`group_${key}`) ? t(`group_${key}`) : fallback || key;
+}
+
+// Fills every element marked data-i18n (text), data-i18n-placeholder and data-i18n-label.
+export function translatePage(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  document.title = t("title");
+}
