@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -35,10 +36,30 @@ def child_env(settings: Settings, redis_url: str) -> Dict[str, str]:
     }
 
 
+def ports_in_use(settings: Settings) -> List[int]:
+    ports = [settings.rasa_port, settings.action_port, settings.order_service_port,
+             settings.storefront_port]
+    if not settings.redis_url:
+        ports.append(settings.embedded_redis_port)
+    busy = []
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(port)
+    return busy
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.processes import ProcessGroup, Service, run_until_interrupted
 
     settings = get_settings()
+    busy = ports_in_use(settings)
+    if busy:
+        # Otherwise the health checks would find the other instance and call it ours.
+        print(f"xiaoer: port(s) {', '.join(map(str, busy))} already in use — is another "
+              "`xiaoer run` still running? Stop it or set RASA_PORT, ACTION_PORT, "
+              "ORDER_SERVICE_PORT, STOREFRONT_PORT, EMBEDDED_REDIS_PORT.", file=sys.stderr)
+        return 1
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     group = ProcessGroup(dict(os.environ), str(ROOT))

@@ -1,13 +1,17 @@
 """Shoppers talking to the running product over the REST channel."""
 
 import json
+import os
 import re
+import subprocess
+from urllib.parse import urlparse
 
 import pytest
 import requests
 
 from tests.e2e import orders_db
 from tests.e2e.conftest import RASA_TOKEN
+from tests.services import PYTHON
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +150,10 @@ def test_every_parse_carries_the_shoppers_sentiment(stack):
     calm = parse(stack, "我的快递到哪了")["sentiment"]
     assert angry["label"] == "negative" and -1 <= angry["score"] < -0.45
     assert calm["label"] == "neutral" and -0.45 < calm["score"] < 0.45
+
+
+def test_a_second_run_refuses_to_start_on_ports_in_use(stack):
+    env = {**os.environ, "RASA_PORT": str(urlparse(stack.rasa_url).port)}
+    result = subprocess.run([PYTHON, "-m", "bot.cli", "run"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "already in use" in result.stderr
