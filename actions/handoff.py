@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.order_api import OrderApiError
+from actions.order_api import Order, OrderApiError
 from actions.runtime import call, order_api, shopper_id
 from bot.settings import get_settings
 from handoff.config import HandoffConfig
@@ -67,7 +67,7 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         group=group_for(reason, last_intent(tracker)),
         transcript=transcript(tracker),
         slots={k: v for k, v in tracker.slots.items() if v is not None and k not in INTERNAL_SLOTS},
-        orders=await recent_orders(shopper),
+        orders=await context_orders(shopper, tracker.get_slot("order_no")),
     )
     queue = handoff_queue()
     try:
@@ -100,13 +100,17 @@ def service_hours() -> str:
     return str(HandoffConfig.from_env().service_hours)
 
 
-async def recent_orders(shopper: Optional[str]) -> List[Dict[str, Any]]:
+async def context_orders(shopper: Optional[str], discussed: Optional[str]) -> List[Dict[str, Any]]:
+    """The order the conversation is about first, then the shopper's most recent ones."""
     if shopper is None:
         return []
+    orders: List[Order] = []
     try:
         orders = await call(order_api().list_orders, shopper, (), 5)
+        if discussed and discussed not in {o.order_no for o in orders}:
+            orders.insert(0, await call(order_api().get_order, shopper, discussed))
     except OrderApiError:
-        return []
+        logger.warning("handoff of %s goes without (all) orders: order API failed", shopper)
     return [
         {"order_no": o.order_no, "status": o.status, "status_label": o.status_label,
          "title": o.title, "paid_cents": o.paid_cents,
