@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Mapping, Tuple
+from typing import Mapping, Optional, Tuple
 
 from handoff.hours import ServiceHours
 
@@ -80,7 +80,7 @@ class HandoffConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "HandoffConfig":
-        env = _Env(environ)
+        env = EnvReader(environ)
         return cls(
             key_prefix=env.text("HANDOFF_KEY_PREFIX", "xiaoer:handoff"),
             offer_timeout_seconds=env.number("HANDOFF_OFFER_TIMEOUT_SECONDS", 30.0),
@@ -105,8 +105,12 @@ class HandoffConfig:
         )
 
 
-class _Env:
-    """Typed reads of optional variables; a bad value stops start-up with its name."""
+class EnvReader:
+    """Typed reads of optional variables; a bad value stops start-up with its name.
+
+    Shared by every handoff process (queue engine, console) so that a setting is
+    parsed and reported the same way wherever it is read.
+    """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
@@ -126,7 +130,8 @@ class _Env:
             raise ValueError(f"{name} must be at least {minimum:g}, got {raw!r}")
         return value
 
-    def integer(self, name: str, default: int, minimum: int = 1) -> int:
+    def integer(self, name: str, default: int, minimum: int = 1,
+                maximum: Optional[int] = None) -> int:
         raw = self.text(name, "")
         if not raw:
             return default
@@ -136,6 +141,8 @@ class _Env:
             raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
         if value < minimum:
             raise ValueError(f"{name} must be at least {minimum}, got {raw!r}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"{name} must be at most {maximum}, got {raw!r}")
         return value
 
     def flag(self, name: str, default: bool) -> bool:
