@@ -22,7 +22,9 @@ from handoff.presence import AgentPresence
 from handoff.priority import Band
 from handoff.store import Store
 from handoff.tickets import GROUPS, TicketState, TicketStatus
-from handoff.transitions import Change, Outcome, Refusal, Transitions, agent_refusal, back_in_queue
+from handoff.transitions import (
+    Change, Outcome, Refusal, Transitions, agent_refusal, back_in_queue, open_refusal,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +61,9 @@ class Dispatcher:
     def offer(self, ticket_id: str, agent_id: str) -> Outcome:
         """Reserves a waiting ticket for an online agent under cap until the offer timeout."""
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
-            if before is None:
-                return Refusal.NOT_FOUND
-            if not before.state.open:
-                return Refusal.CLOSED
+            refusal = open_refusal(before)
+            if refusal:
+                return refusal
             if not before.state.queued:
                 return Refusal.TAKEN
             refusal = agent_refusal(self.presence.get(agent_id, pipe), before.group,

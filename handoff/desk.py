@@ -17,7 +17,7 @@ from handoff.priority import Band
 from handoff.store import Store
 from handoff.tickets import GROUPS, TicketState, TicketStatus
 from handoff.transitions import (Change, Outcome, Refusal, Transitions, agent_refusal,
-                                 back_in_queue)
+                                 back_in_queue, open_refusal)
 
 # A claim that loses the race for a queue head tries the next head; these refusals mean
 # "that ticket is gone", any other one is about the agent and ends the attempt.
@@ -43,10 +43,9 @@ class Desk:
         parallel claims by one agent within the cap.
         """
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
-            if before is None:
-                return Refusal.NOT_FOUND
-            if not before.state.open:
-                return Refusal.CLOSED
+            refusal = open_refusal(before)
+            if refusal:
+                return refusal
             own_offer = before.state == TicketState.OFFERED and before.agent_id == agent_id
             if not (before.state.queued or own_offer):
                 return Refusal.TAKEN
@@ -128,10 +127,9 @@ class Desk:
             raise ValueError(f"unknown group {to_group!r}; groups are {sorted(GROUPS)}")
 
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
-            if before is None:
-                return Refusal.NOT_FOUND
-            if not before.state.open:
-                return Refusal.CLOSED
+            refusal = open_refusal(before)
+            if refusal:
+                return refusal
             if by is not None and before.state.held and before.agent_id != by:
                 return Refusal.NOT_YOURS
             dropped_by = before.agent_id if before.state.held else None
@@ -184,10 +182,9 @@ class Desk:
 
 
 def _holder_refusal(before: Optional[TicketStatus], agent_id: str) -> Optional[Refusal]:
-    if before is None:
-        return Refusal.NOT_FOUND
-    if not before.state.open:
-        return Refusal.CLOSED
+    refusal = open_refusal(before)
+    if refusal:
+        return refusal
     if not before.state.held or before.agent_id != agent_id:
         return Refusal.NOT_YOURS
     return None

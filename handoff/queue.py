@@ -18,7 +18,7 @@ from handoff.events import Event, EventType
 from handoff.priority import Band, priority_of
 from handoff.store import Clock, Reader, Store
 from handoff.tickets import GROUPS, Ticket, TicketState, TicketStatus, Turn
-from handoff.transitions import Change, Outcome, Refusal, Transitions
+from handoff.transitions import Change, Outcome, Refusal, Transitions, open_refusal
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,9 @@ class HandoffQueue:
     def abandon(self, ticket_id: str) -> Outcome:
         """The shopper left before an agent took the chat (waiting or offered)."""
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
-            if before is None:
-                return Refusal.NOT_FOUND
-            if not before.state.open:
-                return Refusal.CLOSED
+            refusal = open_refusal(before)
+            if refusal:
+                return refusal
             if before.state not in (TicketState.WAITING, TicketState.OFFERED):
                 return Refusal.WRONG_STATE
             after = replace(before, state=TicketState.ABANDONED, closed_at=now, offer_deadline=None)
@@ -122,10 +121,9 @@ class HandoffQueue:
             raise ValueError("an empty message cannot be left")
 
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
-            if before is None:
-                return Refusal.NOT_FOUND
-            if not before.state.open:
-                return Refusal.CLOSED
+            refusal = open_refusal(before)
+            if refusal:
+                return refusal
             if not before.state.queued:
                 return Refusal.WRONG_STATE
             content = self.store.ticket(ticket_id, pipe)

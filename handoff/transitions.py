@@ -79,6 +79,15 @@ def back_in_queue(before: TicketStatus, band: int, dropped_by: Optional[str] = N
                    requeues=before.requeues + 1)
 
 
+def open_refusal(before: Optional[TicketStatus]) -> Optional[Refusal]:
+    """Why a ticket can no longer change at all: it does not exist, or it is closed."""
+    if before is None:
+        return Refusal.NOT_FOUND
+    if not before.state.open:
+        return Refusal.CLOSED
+    return None
+
+
 def agent_refusal(agent: Optional[AgentPresence], group: str, *, needs_slot: bool,
                   must_be_online: bool) -> Optional[Refusal]:
     """Why ``agent`` cannot take a ticket of ``group`` now, or None if they can.
