@@ -11,6 +11,7 @@ Two failed answers in a row stop the form and offer a human, as a patient 客服
 from __future__ import annotations
 
 import asyncio
+import json
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
@@ -54,6 +55,13 @@ CONFIRM_BUTTONS = [
     {"title": "换一笔订单", "payload": '/inform{"choice":"other_order"}'},
     {"title": "先不办了", "payload": '/deny'},
 ]
+
+
+def choice_button(title: str, value: Any) -> Dict[str, str]:
+    """A button answering the form's question; the value is JSON-encoded, so a merchant's
+    SKU id or reason code with quotes in it still makes a valid payload."""
+    return {"title": str(title),
+            "payload": "/inform" + json.dumps({"choice": str(value)}, ensure_ascii=False, separators=(",", ":"))}
 
 
 def latest_intent(tracker: Tracker) -> str:

@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, is_requested, latest_choice, latest_text, register,
+    OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, latest_text,
+    register,
 )
 from actions.forms.refund import reason_from_text
 from actions.order_api import Order
@@ -124,7 +125,7 @@ class AskExchangeSku(Action):
             return []
         dispatcher.utter_message(
             response="utter_ask_exchange_sku", title=order.title, spec=order.spec,
-            buttons=[{"title": s["spec"], "payload": '/inform{"choice":"%s"}' % s["id"]}
+            buttons=[choice_button(s["spec"], s["id"])
                      for s in options[:8]],
         )
         return []
@@ -137,7 +138,7 @@ class AskExchangeReason(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(
             response="utter_ask_exchange_reason",
-            buttons=[{"title": r["label"], "payload": '/inform{"choice":"%s"}' % r["code"]}
+            buttons=[choice_button(r["label"], r["code"])
                      for r in await exchange_reasons()],
         )
         return []

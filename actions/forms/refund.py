@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import money, short_time
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, is_requested, latest_choice, register,
+    OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, register,
 )
 from actions.order_api import Order
 from actions.runtime import call, order_api, shopper_id
@@ -153,8 +153,7 @@ class AskRefundKind(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(
             response="utter_ask_refund_kind",
-            buttons=[{"title": label, "payload": '/inform{"choice":"%s"}' % kind}
-                     for kind, label in KINDS.items()],
+            buttons=[choice_button(label, kind) for kind, label in KINDS.items()],
         )
         return []
 
@@ -166,7 +165,7 @@ class AskRefundReason(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(
             response="utter_ask_refund_reason",
-            buttons=[{"title": r["label"], "payload": '/inform{"choice":"%s"}' % r["code"]}
+            buttons=[choice_button(r["label"], r["code"])
                      for r in await fitting_reasons(tracker)],
         )
         return []

@@ -1,8 +1,10 @@
 """How forms read free-text answers: yes/no, tax ids, sizes and colours, refund reasons."""
 
+import json
+
 import pytest
 
-from actions.forms.base import is_plain_yes
+from actions.forms.base import choice_button, is_plain_yes
 from actions.forms.exchange import sku_from_text
 from actions.forms.invoice import is_valid_tax_id
 from actions.forms.refund import reason_from_text
@@ -57,3 +59,10 @@ def test_the_wanted_sku_is_read_from_a_sentence(text, expected):
 ])
 def test_refund_reasons_are_read_from_words(text, code):
     assert reason_from_text(text) == code
+
+
+def test_choice_buttons_carry_any_value_as_valid_json():
+    button = choice_button("黑色 XL", 'sku"7')
+    assert button["title"] == "黑色 XL"
+    assert button["payload"].startswith("/inform{")
+    assert json.loads(button["payload"][len("/inform"):]) == {"choice": 'sku"7'}
