@@ -3,12 +3,11 @@
 The ResponseSelector picks ``utter_faq/<key>``; the response text has placeholders
 ({no_reason_return_days} …) filled from the order API's ``/policy``, the same
 numbers the merchant's rules enforce, so an answer can never promise what the
-rules refuse. The policy is cached for a minute.
+rules refuse.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -16,11 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_api import OrderApiError
-from actions.runtime import call, order_api
-
-CACHE_SECONDS = 60
-_cache: Dict[str, Any] = {"at": 0.0, "values": None}
-
+from actions.policy import store_policy
 
 def policy_values(policy: Dict[str, Any]) -> Dict[str, Any]:
     arrival = policy.get("refund_arrival_days") or {}
@@ -39,13 +34,10 @@ def policy_values(policy: Dict[str, Any]) -> Dict[str, Any]:
 
 
 async def cached_policy_values() -> Optional[Dict[str, Any]]:
-    if _cache["values"] is None or time.monotonic() - _cache["at"] > CACHE_SECONDS:
-        try:
-            _cache["values"] = policy_values(await call(order_api().get_policy))
-            _cache["at"] = time.monotonic()
-        except OrderApiError:
-            return _cache["values"]  # a stale policy beats no answer; None if never read
-    return _cache["values"]
+    try:
+        return policy_values(await store_policy())
+    except OrderApiError:
+        return None
 
 
 def selected_response(tracker: Tracker) -> Optional[str]:

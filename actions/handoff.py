@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.order_api import Order, OrderApiError
 from actions.runtime import call, order_api, shopper_id
 from bot.settings import get_settings
-from handoff.config import HandoffConfig
 from handoff.queue import HandoffQueue, Place
 from handoff.tickets import Ticket, Turn, group_for
 
@@ -78,26 +77,22 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         logger.exception("could not queue handoff for %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return [SlotSet("handoff_reason", None)]
-    tell_place(dispatcher, place)
+    tell_place(dispatcher, place, str(queue.store.config.service_hours))
     return [SlotSet("handoff_reason", None)]
 
 
-def tell_place(dispatcher: CollectingDispatcher, place: Place) -> None:
+def tell_place(dispatcher: CollectingDispatcher, place: Place, hours: str) -> None:
     """Where the shopper stands, honestly: with a person, in line, or waiting for staff."""
     if place.position == 0:
         dispatcher.utter_message(response="utter_handoff_with_agent")
     elif not place.within_hours:
-        dispatcher.utter_message(response="utter_handoff_after_hours", hours=service_hours())
+        dispatcher.utter_message(response="utter_handoff_after_hours", hours=hours)
     elif not place.staffed:
         dispatcher.utter_message(response="utter_handoff_nobody_online")
     else:
         minutes = max(1, round((place.eta_seconds or 0) / 60))
         dispatcher.utter_message(response="utter_handoff_queued", position=place.position,
                                  minutes=minutes)
-
-
-def service_hours() -> str:
-    return str(HandoffConfig.from_env().service_hours)
 
 
 async def context_orders(shopper: Optional[str], discussed: Optional[str]) -> List[Dict[str, Any]]:

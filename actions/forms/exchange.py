@@ -14,6 +14,7 @@ from actions.forms.base import (
 )
 from actions.forms.refund import reason_from_text
 from actions.order_api import Order
+from actions.policy import refund_reasons
 from actions.runtime import call, order_api, shopper_id
 
 SKU_SLOT = "exchange_sku"
@@ -32,8 +33,7 @@ async def exchange_options(order: Order) -> List[Dict[str, Any]]:
 
 
 async def exchange_reasons() -> List[Dict[str, Any]]:
-    policy = await call(order_api().get_policy)
-    return [r for r in policy.get("refund_reasons") or [] if "exchange" in r.get("kinds", [])]
+    return [r for r in await refund_reasons() if "exchange" in r.get("kinds", [])]
 
 
 def spec_parts(spec: str) -> List[str]:

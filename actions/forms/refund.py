@@ -18,6 +18,7 @@ from actions.forms.base import (
     OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, register,
 )
 from actions.order_api import Order
+from actions.policy import refund_reasons
 from actions.runtime import call, order_api, shopper_id
 
 KIND_SLOT = "refund_kind"
@@ -92,7 +93,7 @@ class ValidateRefundForm(OrderFormValidation):
 
     async def extract_refund_reason(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         choice = latest_choice(tracker)
-        policy_codes = {r["code"] for r in await reasons()}
+        policy_codes = {r["code"] for r in await refund_reasons()}
         if choice in policy_codes:
             return {REASON_SLOT: choice}
         text = (tracker.latest_message or {}).get("text") or ""
@@ -115,18 +116,13 @@ class ValidateRefundForm(OrderFormValidation):
 
     async def summary(self, tracker: Tracker) -> Dict[str, Any]:
         order = await self.chosen_order(tracker)
-        labels = {r["code"]: r["label"] for r in await reasons()}
+        labels = {r["code"]: r["label"] for r in await refund_reasons()}
         return {
             "order_no": order.order_no, "title": order.title,
             "kind_label": KINDS[tracker.get_slot(KIND_SLOT)],
             "reason_label": labels.get(tracker.get_slot(REASON_SLOT), "其他"),
             "amount": money(int(order.raw.get("refundable_cents") or order.paid_cents)),
         }
-
-
-async def reasons() -> List[Dict[str, Any]]:
-    policy = await call(order_api().get_policy)
-    return list(policy.get("refund_reasons") or [])
 
 
 async def fitting_reasons(tracker: Tracker) -> List[Dict[str, Any]]:
@@ -136,7 +132,7 @@ async def fitting_reasons(tracker: Tracker) -> List[Dict[str, Any]]:
     (the order service refuses the rest), so only those are offered.
     """
     kind = tracker.get_slot(KIND_SLOT)
-    fitting = [r for r in await reasons()
+    fitting = [r for r in await refund_reasons()
                if r["code"] != "price_protection" and (not kind or kind in r.get("kinds", []))]
     order_no = tracker.get_slot("form_order_no")
     if kind == "refund_only" and order_no:
