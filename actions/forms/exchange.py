@@ -12,7 +12,7 @@ from actions.forms.base import (
     OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, latest_text,
     register,
 )
-from actions.forms.refund import reason_from_text
+from actions.forms.refund import reason_from_text, reason_refused, reasons_for
 from actions.order_api import Order
 from actions.policy import refund_reasons
 from actions.runtime import call, order_api, shopper_id
@@ -103,6 +103,14 @@ class ValidateExchangeForm(OrderFormValidation):
             return {REASON_SLOT: code}
         return {}
 
+    async def validate_exchange_reason(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        order = await self.chosen_order(tracker) if tracker.get_slot("form_order_no") else None
+        reasons = await exchange_reasons()
+        if value not in {r["code"] for r in reasons_for(reasons, "exchange", order)}:
+            reason_refused(dispatcher, reasons, value, order, "换货")
+            return self.failed(dispatcher, tracker, REASON_SLOT)
+        return self.passed(REASON_SLOT, value)
+
     async def summary(self, tracker: Tracker) -> Dict[str, Any]:
         order = await self.chosen_order(tracker)
         options = {str(s["id"]): s for s in await exchange_options(order)}
@@ -136,10 +144,11 @@ class AskExchangeReason(Action):
         return "action_ask_exchange_reason"
 
     async def run(self, dispatcher, tracker, domain):
+        order = await call(order_api().get_order, shopper_id(tracker), tracker.get_slot("form_order_no"))
         dispatcher.utter_message(
             response="utter_ask_exchange_reason",
             buttons=[choice_button(r["label"], r["code"])
-                     for r in await exchange_reasons()],
+                     for r in reasons_for(await exchange_reasons(), "exchange", order)],
         )
         return []
 

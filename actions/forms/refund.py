@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.formatting import money, short_time
+from actions.formatting import is_past, money, short_time
 from actions.forms.base import (
     OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, register,
 )
@@ -107,10 +107,10 @@ class ValidateRefundForm(OrderFormValidation):
 
     async def validate_refund_reason(self, value, dispatcher, tracker, domain) -> Dict[Text, Any]:
         kind = tracker.get_slot(KIND_SLOT)
-        fitting = {r["code"] for r in await fitting_reasons(tracker)}
-        if value not in fitting:
-            dispatcher.utter_message(response="utter_refund_reason_not_applicable",
-                                     kind_label=KINDS.get(kind, ""))
+        order = await self.chosen_order(tracker) if tracker.get_slot("form_order_no") else None
+        reasons = await refund_reasons()
+        if value not in {r["code"] for r in reasons_for(reasons, kind, order)}:
+            reason_refused(dispatcher, reasons, value, order, KINDS.get(kind, ""))
             return self.failed(dispatcher, tracker, REASON_SLOT)
         return self.passed(REASON_SLOT, value)
 
@@ -125,21 +125,51 @@ class ValidateRefundForm(OrderFormValidation):
         }
 
 
-async def fitting_reasons(tracker: Tracker) -> List[Dict[str, Any]]:
-    """The reasons the merchant accepts for this kind on this order.
+def window_open(reason: Dict[str, Any], order: Order) -> bool:
+    """Whether the return window this reason counts against is still open.
 
-    After delivery a refund without returning the goods is only for quality problems
-    (the order service refuses the rest), so only those are offered.
+    Before delivery no window has started. After it, quality problems count against
+    the quality window and the rest against the no-reason one, which the order
+    service reports as null when an item is excluded from no-reason returns.
     """
-    kind = tracker.get_slot(KIND_SLOT)
-    fitting = [r for r in await refund_reasons()
+    if order.status not in DELIVERED:
+        return True
+    deadline = order.deadline("quality_return_until" if reason.get("quality")
+                              else "no_reason_return_until")
+    return deadline is not None and not is_past(deadline)
+
+
+def reasons_for(reasons: List[Dict[str, Any]], kind: Optional[str],
+                order: Optional[Order]) -> List[Dict[str, Any]]:
+    """The reasons the merchant's rules accept for ``kind`` on ``order`` right now.
+
+    Only these are offered, so a shopper never confirms a request the order service
+    would refuse. After delivery a refund without returning the goods is for quality
+    problems only.
+    """
+    fitting = [r for r in reasons
                if r["code"] != "price_protection" and (not kind or kind in r.get("kinds", []))]
+    if order is None:
+        return fitting
+    if kind == "refund_only" and order.status in DELIVERED:
+        fitting = [r for r in fitting if r.get("quality")]
+    return [r for r in fitting if window_open(r, order)]
+
+
+async def fitting_reasons(tracker: Tracker) -> List[Dict[str, Any]]:
     order_no = tracker.get_slot("form_order_no")
-    if kind == "refund_only" and order_no:
-        order = await call(order_api().get_order, shopper_id(tracker), order_no)
-        if order.status in DELIVERED:
-            fitting = [r for r in fitting if r.get("quality")]
-    return fitting
+    order = await call(order_api().get_order, shopper_id(tracker), order_no) if order_no else None
+    return reasons_for(await refund_reasons(), tracker.get_slot(KIND_SLOT), order)
+
+
+def reason_refused(dispatcher: CollectingDispatcher, reasons: List[Dict[str, Any]], code: str,
+                   order: Optional[Order], kind_label: str) -> None:
+    """Tells the shopper why a reason is not accepted: its window closed, or it does not fit."""
+    reason = next((r for r in reasons if r["code"] == code), None)
+    if reason is not None and order is not None and not window_open(reason, order):
+        dispatcher.utter_message(response="utter_reason_window_closed", reason_label=reason["label"])
+    else:
+        dispatcher.utter_message(response="utter_refund_reason_not_applicable", kind_label=kind_label)
 
 
 class AskRefundKind(Action):

@@ -129,13 +129,22 @@ def test_asking_for_a_person_queues_a_ticket_with_context(stack, pick):
     assert order_no in {o["order_no"] for o in ticket.orders}
 
 
-def test_an_angry_message_goes_to_a_person_with_the_reason(stack, pick):
+def test_a_complaint_goes_to_a_person_with_its_sentiment(stack, pick):
     shopper, _ = pick("shipped")
     chat = stack.conversation(shopper)
     chat.text("你们这什么破店！！！骗子！！！我要去12315投诉你们")
     ticket = HandoffQueue(stack.handoff_store()).open_ticket_of(chat.conversation_id)
-    assert ticket is not None and ticket.reason in ("negative_sentiment", "complaint")
+    assert ticket.reason == "complaint" and ticket.group == "complaints"
     assert ticket.transcript[0].sentiment["label"] == "negative"
+
+
+def test_a_furious_question_goes_to_a_person_instead_of_an_answer(stack, pick):
+    shopper, _ = pick("shipped")
+    chat = stack.conversation(shopper)
+    reply = chat.text("什么破物流 慢死了 到底什么时候到？？？")
+    ticket = HandoffQueue(stack.handoff_store()).open_ticket_of(chat.conversation_id)
+    assert ticket is not None and ticket.reason == "negative_sentiment"
+    assert "人工" in reply and "物流" not in reply   # handed over, not the tracking answer
 
 
 def test_not_understanding_twice_goes_to_a_person(stack):
@@ -162,23 +171,42 @@ def order_api_orders(stack, shopper):
     return answer.json()["orders"]
 
 
-def first_order_allowing(stack, engine, action, used, no_reason_return=False):
+def first_order_allowing(stack, engine, action, used, no_reason_return=False, among=None):
     """An unused order whose allowed_actions include ``action``.
 
     With ``no_reason_return``, only orders whose products all take returns without a
-    quality reason (so a size exchange is possible)."""
+    quality reason, delivered recently enough for the 7-day window to stay open while
+    the test runs (so a size exchange is possible)."""
     with engine.connect() as conn:
         shoppers = [row[0] for row in conn.execute(sa_text("SELECT id FROM shoppers ORDER BY id"))]
         excluded = {row[0] for row in conn.execute(sa_text(
             "SELECT i.order_no FROM order_items i JOIN products p ON p.id = i.product_id "
             "WHERE p.no_reason_return = :no"), {"no": False})} if no_reason_return else set()
+        if no_reason_return:
+            excluded |= {row[0] for row in conn.execute(sa_text(
+                "SELECT order_no FROM orders WHERE delivered_at IS NULL OR delivered_at < :since"),
+                {"since": recent(6)})}
     for shopper in shoppers:
         for order in order_api_orders(stack, shopper):
             no = order["order_no"]
-            if action in order["allowed_actions"] and no not in used and no not in excluded:
+            if action in order["allowed_actions"] and no not in used and no not in excluded \
+                    and (among is None or no in among):
                 used.add(no)
                 return shopper, no
     pytest.fail(f"no order allows {action}")
+
+
+def test_a_size_exchange_after_seven_days_is_refused_before_any_confirmation(stack, engine, used_orders):
+    with engine.connect() as conn:
+        late = {row[0] for row in conn.execute(sa_text(
+            "SELECT order_no FROM orders WHERE delivered_at BETWEEN :first AND :last"),
+            {"first": recent(13), "last": recent(8)})}
+    shopper, order_no = first_order_allowing(stack, engine, "exchange", used_orders,
+                                             no_reason_return=False, among=late)
+    reply = stack.conversation(shopper).say(f"订单{order_no}想换个尺码")
+    texts = "\n".join(m.get("text", "") for m in reply)
+    assert "尺码不合适" in texts and "期限" in texts and "确认" not in texts
+    assert not any("wrong_size" in b["payload"] for b in buttons(reply))
 
 
 def sa_text(query):

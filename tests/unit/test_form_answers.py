@@ -1,13 +1,15 @@
 """How forms read free-text answers: yes/no, tax ids, sizes and colours, refund reasons."""
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from actions.forms.base import choice_button, is_plain_yes
 from actions.forms.exchange import sku_from_text
 from actions.forms.invoice import is_valid_tax_id
-from actions.forms.refund import reason_from_text
+from actions.forms.refund import reason_from_text, reasons_for
+from actions.order_api import Order
 
 
 @pytest.mark.parametrize("text", ["好的", "可以", "行", "确定提交", "嗯嗯 确认", "没错"])
@@ -66,3 +68,46 @@ def test_choice_buttons_carry_any_value_as_valid_json():
     assert button["title"] == "黑色 XL"
     assert button["payload"].startswith("/inform{")
     assert json.loads(button["payload"][len("/inform"):]) == {"choice": 'sku"7'}
+
+
+REASONS = [
+    {"code": "no_reason", "label": "不想要了", "quality": False, "kinds": ["refund_only", "return_refund"]},
+    {"code": "wrong_size", "label": "尺码不合适", "quality": False,
+     "kinds": ["refund_only", "return_refund", "exchange"]},
+    {"code": "quality", "label": "质量问题", "quality": True,
+     "kinds": ["refund_only", "return_refund", "exchange"]},
+    {"code": "price_protection", "label": "价格保护", "quality": False, "kinds": ["price_protection"]},
+]
+
+
+def order(status: str, no_reason_until, quality_until) -> Order:
+    return Order("261101-1", status, "", "", 100, 100, "T恤", "黑色 L", 1, [],
+                 {"deadlines": {"no_reason_return_until": no_reason_until,
+                                "quality_return_until": quality_until}})
+
+
+def codes(reasons):
+    return [r["code"] for r in reasons]
+
+
+FUTURE = (datetime.now(timezone.utc) + timedelta(days=3)).isoformat()
+PAST = (datetime.now(timezone.utc) - timedelta(days=3)).isoformat()
+
+
+def test_before_delivery_every_reason_of_the_kind_is_open():
+    shipped = order("shipped", None, None)
+    assert codes(reasons_for(REASONS, "refund_only", shipped)) == ["no_reason", "wrong_size", "quality"]
+
+
+def test_after_delivery_a_refund_without_return_is_for_quality_problems_only():
+    delivered = order("delivered", FUTURE, FUTURE)
+    assert codes(reasons_for(REASONS, "refund_only", delivered)) == ["quality"]
+    assert codes(reasons_for(REASONS, "return_refund", delivered)) == ["no_reason", "wrong_size", "quality"]
+
+
+def test_a_closed_no_reason_window_leaves_only_quality_reasons():
+    late = order("delivered", PAST, FUTURE)
+    assert codes(reasons_for(REASONS, "exchange", late)) == ["quality"]
+    excluded_item = order("completed", None, FUTURE)       # null: an item takes no no-reason returns
+    assert codes(reasons_for(REASONS, "exchange", excluded_item)) == ["quality"]
+    assert codes(reasons_for(REASONS, "exchange", order("completed", PAST, PAST))) == []
