@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import is_past, money, normalize_order_no, short_time
 from actions.handoff import escalate
-from actions.runtime import ShopperAction, call, latest_entity, order_api
+from actions.runtime import ShopperAction, call, latest_entity, latest_text, order_api
 
 OPEN_REFUND = ("requested", "approved", "awaiting_return")
 # What went wrong, from the shopper's words, checked in this order.
@@ -77,7 +77,7 @@ class ActionDeliveryProblem(ShopperAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      shopper: str) -> List[EventType]:
-        kind = problem_kind((tracker.latest_message or {}).get("text") or "")
+        kind = problem_kind(latest_text(tracker))
         if kind in ("missing_item", "wrong_item", "damaged"):
             dispatcher.utter_message(response=f"utter_delivery_problem_{kind}")
             return [SlotSet("refund_reason", kind), FollowupAction("refund_form")]

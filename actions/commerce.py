@@ -13,7 +13,9 @@ from actions.formatting import money, normalize_order_no, short_time
 from actions.handoff import escalate
 from actions.order_api import OrderApiError, RuleRefusal
 from actions.refusals import explain
-from actions.runtime import ShopperAction, call, latest_entity, order_api, shopper_id
+from actions.runtime import (
+    ShopperAction, call, latest_entity, latest_text, order_api, shopper_id,
+)
 
 FAILED_PAYMENT_WORDS = ("失败", "付不了", "支付不了", "付不上", "付款不成功", "扣款失败", "一直转圈")
 PRICE_PROTECTION_WORDS = ("降价", "补差", "价保", "便宜了", "差价", "买贵了")
@@ -42,7 +44,7 @@ class ActionPromotionQuery(ShopperAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      shopper: str) -> List[EventType]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         if any(w in text for w in PRICE_PROTECTION_WORDS):
             return await self.price_protection(dispatcher, tracker, shopper)
         coupons = await call(order_api().list_coupons, shopper, "unused")
@@ -97,7 +99,7 @@ class ActionProductInquiry(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         api = order_api()
         try:
             product = await self.find_product(tracker, text)
@@ -151,7 +153,7 @@ class ActionPaymentIssue(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         if any(w in text for w in ("两次", "重复扣", "多扣", "扣了两", "扣两")):
             dispatcher.utter_message(response="utter_payment_double_charge")
             return await escalate(dispatcher, tracker, "payment_double_charge")

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_api import Order, OrderApiError
-from actions.runtime import call, order_api, shopper_id
+from actions.runtime import call, latest_intent, order_api, shopper_id
 from bot.settings import get_settings
 from handoff.queue import HandoffQueue, Place
 from handoff.tickets import Ticket, Turn, group_for
@@ -120,7 +120,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        intent = latest_intent(tracker)
         reason = tracker.get_slot("handoff_reason") or (
             "complaint" if intent == "complaint" else "request_human")
         return await escalate(dispatcher, tracker, reason)

@@ -38,6 +38,14 @@ def shopper_id(tracker: Tracker) -> Optional[str]:
     return value if isinstance(value, str) and value else None
 
 
+def latest_text(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("text") or "").strip()
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
 def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
     values = list(tracker.get_latest_entity_values(name))
     return str(values[0]) if values else None

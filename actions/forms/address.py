@@ -10,9 +10,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.addresses import parse_address
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, answers_freely, latest_text, register,
+    OrderFormValidation, SubmitForm, answers_freely, register,
 )
-from actions.runtime import call, order_api
+from actions.runtime import call, latest_text, order_api
 
 ADDRESS_SLOT = "new_address"
 

@@ -24,7 +24,9 @@ from actions.formatting import normalize_order_no
 from actions.order_api import Order, OrderApiError, OrderNotFound, RuleRefusal
 from actions.order_requests import order_button
 from actions.refusals import explain
-from actions.runtime import call, latest_entity, order_api, shopper_id
+from actions.runtime import (
+    call, latest_entity, latest_intent, latest_text, order_api, shopper_id,
+)
 
 ORDER_SLOT = "form_order_no"
 CONFIRM_SLOT = "form_confirmed"
@@ -50,22 +52,18 @@ DIGRESSION_INTENTS = ("faq", "bot_challenge", "request_human", "greet", "thanks"
 NO_WORDS = ("算了", "先不", "不用了", "不确定", "不提交", "不办了", "不取消", "不要取消", "别取消",
             "不改了", "不退了", "不换了", "不开了", "再想想", "等等")
 
-CONFIRM_BUTTONS = [
-    {"title": "确认提交", "payload": '/affirm'},
-    {"title": "换一笔订单", "payload": '/inform{"choice":"other_order"}'},
-    {"title": "先不办了", "payload": '/deny'},
-]
-
-
 def choice_button(title: str, value: Any) -> Dict[str, str]:
     """A button answering the form's question; the value is JSON-encoded, so a merchant's
     SKU id or reason code with quotes in it still makes a valid payload."""
-    return {"title": str(title),
-            "payload": "/inform" + json.dumps({"choice": str(value)}, ensure_ascii=False, separators=(",", ":"))}
+    choice = json.dumps({"choice": str(value)}, ensure_ascii=False, separators=(",", ":"))
+    return {"title": str(title), "payload": "/inform" + choice}
 
 
-def latest_intent(tracker: Tracker) -> str:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+CONFIRM_BUTTONS = [
+    {"title": "确认提交", "payload": '/affirm'},
+    choice_button("换一笔订单", "other_order"),
+    {"title": "先不办了", "payload": '/deny'},
+]
 
 
 def latest_choice(tracker: Tracker) -> Optional[str]:
@@ -74,10 +72,6 @@ def latest_choice(tracker: Tracker) -> Optional[str]:
 
 def is_requested(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
-
-
-def latest_text(tracker: Tracker) -> str:
-    return ((tracker.latest_message or {}).get("text") or "").strip()
 
 
 def answers_freely(tracker: Tracker, slot: str) -> bool:
@@ -201,7 +195,7 @@ class OrderFormValidation(FormValidationAction):
         if not is_requested(tracker, CONFIRM_SLOT):
             return {}
         intent = latest_intent(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         # An explicit "no" wins over everything: "算了 不取消了" must never cancel.
         if any(w in text for w in NO_WORDS):
             return {CONFIRM_SLOT: False}

@@ -9,13 +9,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, latest_text,
-    register,
+    OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, register,
 )
 from actions.forms.refund import reason_from_text, reason_refused, reasons_for
 from actions.order_api import Order
 from actions.policy import refund_reasons
-from actions.runtime import call, order_api, shopper_id
+from actions.runtime import call, latest_text, order_api, shopper_id
 
 SKU_SLOT = "exchange_sku"
 REASON_SLOT = "exchange_reason"
@@ -98,7 +97,7 @@ class ValidateExchangeForm(OrderFormValidation):
         choice = latest_choice(tracker)
         if choice in codes:
             return {REASON_SLOT: choice}
-        code = reason_from_text((tracker.latest_message or {}).get("text") or "")
+        code = reason_from_text(latest_text(tracker))
         if code in codes and (is_requested(tracker, REASON_SLOT) or not tracker.get_slot(REASON_SLOT)):
             return {REASON_SLOT: code}
         return {}

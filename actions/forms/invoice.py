@@ -10,10 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import money, short_time
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, answers_freely, is_requested, latest_choice, latest_text,
-    register,
+    OrderFormValidation, SubmitForm, answers_freely, is_requested, latest_choice, register,
 )
-from actions.runtime import call, order_api
+from actions.runtime import call, latest_text, order_api
 
 KIND_SLOT = "invoice_kind"
 TITLE_SLOT = "invoice_title"
@@ -67,7 +66,7 @@ class ValidateInvoiceForm(OrderFormValidation):
         choice = latest_choice(tracker)
         if choice in KINDS:
             return {KIND_SLOT: choice}
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         for kind, words in KIND_WORDS:
             if any(w in text for w in words):
                 return {KIND_SLOT: kind}
@@ -107,7 +106,7 @@ class ValidateInvoiceForm(OrderFormValidation):
         return self.passed(TAX_SLOT, value)
 
     async def extract_invoice_email(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         match = EMAIL.search(text)
         if match:
             return {EMAIL_SLOT: match.group(0)}

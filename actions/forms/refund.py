@@ -15,11 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import is_past, money, short_time
 from actions.forms.base import (
-    OrderFormValidation, SubmitForm, choice_button, is_requested, latest_choice, register,
+    OrderFormValidation, SubmitForm, answers_freely, choice_button, is_requested, latest_choice,
+    register,
 )
 from actions.order_api import Order
 from actions.policy import refund_reasons
-from actions.runtime import call, order_api, shopper_id
+from actions.runtime import call, latest_intent, latest_text, order_api, shopper_id
 
 KIND_SLOT = "refund_kind"
 REASON_SLOT = "refund_reason"
@@ -73,7 +74,7 @@ class ValidateRefundForm(OrderFormValidation):
         choice = latest_choice(tracker)
         if choice in KINDS:
             return {KIND_SLOT: choice}
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         for kind, words in KIND_WORDS.items():
             if any(w in text for w in words) and (is_requested(tracker, KIND_SLOT) or not tracker.get_slot(KIND_SLOT)):
                 return {KIND_SLOT: kind}
@@ -96,12 +97,14 @@ class ValidateRefundForm(OrderFormValidation):
         policy_codes = {r["code"] for r in await refund_reasons()}
         if choice in policy_codes:
             return {REASON_SLOT: choice}
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         code = reason_from_text(text)
         if code and (is_requested(tracker, REASON_SLOT) or not tracker.get_slot(REASON_SLOT)):
             return {REASON_SLOT: code}
-        if is_requested(tracker, REASON_SLOT) and text and not text.startswith("/") \
-                and (tracker.latest_message.get("intent") or {}).get("name") in ("inform", "refund_request", "nlu_fallback"):
+        # Any other typed answer to the question is the shopper's own reason: 其他.
+        restated = (is_requested(tracker, REASON_SLOT) and latest_intent(tracker) == self.trigger_intent
+                    and not text.startswith("/"))
+        if answers_freely(tracker, REASON_SLOT) or restated:
             return {REASON_SLOT: "other"}
         return {}
 
