@@ -222,7 +222,8 @@ def used_orders():
 
 def test_exchange_for_another_size(stack, engine, used_orders):
     shopper, order_no = first_order_allowing(stack, engine, "exchange", used_orders,
-                                             no_reason_return=True)
+                                             no_reason_return=True,
+                                             among=orders_without(engine, "exchanges"))
     chat = stack.conversation(shopper)
     options = chat.say(f"订单{order_no}想换个尺码")
     skus = [b["payload"] for b in buttons(options)]
@@ -238,8 +239,16 @@ def test_exchange_for_another_size(stack, engine, used_orders):
     assert status == "requested"
 
 
+def orders_without(engine, table):
+    """Orders with no row in ``table`` yet, so the one the test creates is the only one."""
+    with engine.connect() as conn:
+        return {row[0] for row in conn.execute(sa_text(
+            f"SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM {table})"))}
+
+
 def test_electronic_invoice_for_a_person(stack, engine, used_orders):
-    shopper, order_no = first_order_allowing(stack, engine, "invoice", used_orders)
+    shopper, order_no = first_order_allowing(stack, engine, "invoice", used_orders,
+                                             among=orders_without(engine, "invoices"))
     chat = stack.conversation(shopper)
     kinds = chat.say(f"订单{order_no}帮我开个发票")
     assert '/inform{"choice":"electronic_normal"}' in [b["payload"] for b in buttons(kinds)]
