@@ -1,6 +1,7 @@
 """Fixtures shared by the test packages that need a real Redis."""
 
 import os
+import uuid
 
 import pytest
 import redis
@@ -25,3 +26,13 @@ def redis_client(redis_url):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     yield client
     client.close()
+
+
+@pytest.fixture
+def prefix(redis_client):
+    """A handoff key prefix of this test's own, with its keys removed afterwards."""
+    prefix = f"test:{uuid.uuid4().hex[:10]}:handoff"
+    yield prefix
+    keys = list(redis_client.scan_iter(f"{prefix}:*", count=500))
+    if keys:
+        redis_client.delete(*keys)

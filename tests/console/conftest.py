@@ -9,7 +9,6 @@ before each test.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from typing import Iterator
 
@@ -45,15 +44,6 @@ def db_sessions(database_url):
     engine = engine_for(database_url)
     yield session_factory(engine)
     engine.dispose()
-
-
-@pytest.fixture
-def prefix(redis_client):
-    prefix = f"test:{uuid.uuid4().hex[:10]}:handoff"
-    yield prefix
-    keys = list(redis_client.scan_iter(f"{prefix}:*", count=500))
-    if keys:
-        redis_client.delete(*keys)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ server — even the machine's Redis — without seeing each other.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, List, Optional, Sequence
@@ -89,15 +88,6 @@ def make_engine(client: redis.Redis, prefix: str, clock: FakeClock, **settings: 
     store = Store(client, config, clock)
     return Engine(client, config, clock, store, HandoffQueue(store), Desk(store),
                   Dispatcher(store), Presence(store))
-
-
-@pytest.fixture
-def prefix(redis_client):
-    prefix = f"test:{uuid.uuid4().hex[:10]}:handoff"
-    yield prefix
-    keys = list(redis_client.scan_iter(f"{prefix}:*", count=500))
-    if keys:
-        redis_client.delete(*keys)
 
 
 @pytest.fixture
