@@ -14,7 +14,7 @@ import sys
 from typing import Optional, Sequence
 
 from handoff.console.accounts import NewUser, add_user
-from handoff.console.db import engine_for, migrate, session_factory
+from handoff.db import engine_for, migrate, session_factory
 from handoff.console.settings import ConsoleSettings
 
 

@@ -9,8 +9,9 @@ from sanic import Sanic
 from sanic.config import Config
 
 from handoff.assignment import Dispatcher
+from handoff.chatlog import ChatLog
 from handoff.console.api import console
-from handoff.console.db import engine_for, session_factory
+from handoff.db import engine_for, session_factory
 from handoff.console.errors import render_error
 from handoff.console.pages import pages
 from handoff.console.ratelimit import LoginLimiter
@@ -43,6 +44,7 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
     app.ctx.settings = settings
     app.ctx.engine = engine
     app.ctx.sessions = session_factory(engine)
+    app.ctx.chatlog = ChatLog(app.ctx.sessions)
     app.ctx.store = store
     app.ctx.queue = HandoffQueue(store)
     app.ctx.desk = Desk(store)

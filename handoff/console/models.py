@@ -12,9 +12,8 @@ from typing import Tuple
 
 from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Integer, SmallInteger,
                         String, Text)
-from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+from handoff.db import Base
 
 ROLES = ("agent", "supervisor")
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
 from handoff.config import EnvReader
+from handoff.db import database_url
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 # DEV ONLY. Anyone who knows this value can mint a session for any agent, so it is
 # accepted only when CONSOLE_DEV=1 says "this is a developer's machine".
@@ -40,8 +39,6 @@ class ConsoleSettings:
         """``require_secret=False`` for commands that sign nothing (migrate, add-user)."""
         env = EnvReader(environ)
         dev = env.flag("CONSOLE_DEV", False)
-        var_dir = Path(environ.get("XIAOER_VAR_DIR") or REPO_ROOT / "var")
-        default_db = f"sqlite:///{var_dir / 'console.db'}"
         secret = (environ.get("CONSOLE_SECRET") or "").strip()
         if not secret:
             if not dev and require_secret:
@@ -51,7 +48,7 @@ class ConsoleSettings:
         elif len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"CONSOLE_SECRET must be at least {MIN_SECRET_LENGTH} characters")
         return cls(
-            database_url=environ.get("CONSOLE_DATABASE_URL") or environ.get("DATABASE_URL") or default_db,
+            database_url=database_url(environ),
             redis_url=environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
             secret=secret,
             session_seconds=env.integer("CONSOLE_SESSION_HOURS", 8, 1, 24 * 7) * 3600,

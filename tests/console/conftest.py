@@ -18,7 +18,7 @@ from sanic import Sanic
 from handoff.config import HandoffConfig
 from handoff.console.accounts import NewUser, add_user
 from handoff.console.app import create_app
-from handoff.console.db import engine_for, migrate, session_factory
+from handoff.db import engine_for, migrate, session_factory
 from handoff.console.models import Note, User
 from handoff.console.settings import ConsoleSettings
 from handoff.queue import HandoffQueue

@@ -3,7 +3,7 @@
 import pytest
 
 from handoff.console.__main__ import main
-from handoff.console.db import engine_for, session_factory
+from handoff.db import engine_for, session_factory
 from handoff.console.models import User
 from handoff.console.passwords import verify_password
 from handoff.console.settings import DEV_SECRET, ConsoleSettings

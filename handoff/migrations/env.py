@@ -1,4 +1,4 @@
-"""Alembic environment, driven from code by ``handoff.console.db.migrate``.
+"""Alembic environment, driven from code by ``handoff.db.migrate``.
 
 No alembic.ini: the caller hands over an open connection through
 ``config.attributes`` (URLs with ``%``-escapes would be mangled by configparser),
@@ -8,8 +8,9 @@ the order service's migrations.
 
 from alembic import context
 
-from handoff.console.db import VERSION_TABLE
-from handoff.console.models import Base
+import handoff.chatlog  # noqa: F401 - registers the chat tables
+import handoff.console.models  # noqa: F401 - registers the console tables
+from handoff.db import VERSION_TABLE, Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

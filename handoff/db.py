@@ -1,22 +1,36 @@
-"""Engine, sessions and the console's own schema migrations.
+"""The service record database: engine, sessions, the declarative base and migrations.
 
-The console may share a database with the order service (one PostgreSQL per
-merchant), so its tables carry a ``console_`` prefix and its alembic history lives
+Console accounts, notes, quick replies and audit live here, and so does every chat
+message (``handoff.chatlog``), which the Rasa process writes and the console reads.
+It may share a database with the order service (one PostgreSQL per merchant), so
+the tables carry ``console_`` / ``chat_`` prefixes and the alembic history lives
 in ``console_alembic_version``: the two migration histories never see each other.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Mapping
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import declarative_base, sessionmaker
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "console_alembic_version"
+
+Base = declarative_base()
+
+
+def database_url(environ: Mapping[str, str] = os.environ) -> str:
+    """One answer for every process: the console and the channels must share the log."""
+    var_dir = Path(environ.get("XIAOER_VAR_DIR") or REPO_ROOT / "var")
+    return (environ.get("CONSOLE_DATABASE_URL") or environ.get("DATABASE_URL")
+            or f"sqlite:///{var_dir / 'console.db'}")
 
 
 def engine_for(url: str) -> Engine:
