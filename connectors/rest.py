@@ -3,6 +3,11 @@
 Same URL and reply format as Rasa's own ``rest`` channel (POST
 ``/webhooks/rest/webhook``), but the speaker comes only from a verified
 ``metadata.token``; anything else a client puts in ``metadata`` is dropped.
+
+While a person owns the conversation the message goes to them (see
+``connectors.handoff_bridge``) and the reply is a single ``custom`` message
+``{"handoff": {"state": …, "ticket_id": …}}`` (plus any system notice): agents
+answer later, so REST clients read their replies from ``POST /webhooks/rest/history``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -19,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from bot.settings import Settings, get_settings
 from connectors.errors import ChannelError
+from connectors.handoff_bridge import Delivery, bridge_for, public_entry
 from connectors.identity import Identity, InvalidClientKey, InvalidToken, verify_token
 from connectors.text import Limits, MessageRejected, clean_message
 
@@ -48,14 +54,7 @@ class ShopperRestInput(InputChannel):
         self.limits = Limits(max_chars=settings.max_message_chars)
 
     def parse(self, body: bytes) -> InboundMessage:
-        if len(body) > MAX_BODY_BYTES:
-            raise ChannelError(413, "payload_too_large", "request body exceeds 64 KB")
-        try:
-            payload = json.loads(body or b"")
-        except (ValueError, UnicodeDecodeError):
-            raise ChannelError(400, "invalid_json", "request body is not valid JSON")
-        if not isinstance(payload, dict):
-            raise ChannelError(400, "invalid_json", "request body must be a JSON object")
+        payload = _json_object(body)
         sender = payload.get("sender")
         if not isinstance(sender, str):
             raise ChannelError(422, "invalid_sender", "'sender' must be a string")
@@ -101,6 +100,7 @@ class ShopperRestInput(InputChannel):
                 inbound = self.parse(request.body)
             except ChannelError as error:
                 return error.response()
+            bridge = bridge_for(self.settings)
             collector = CollectingOutputChannel()
             message = UserMessage(
                 inbound.text,
@@ -110,7 +110,13 @@ class ShopperRestInput(InputChannel):
                 metadata=inbound.identity.metadata(self.name()),
             )
             try:
+                delivery = await bridge.shopper_said(
+                    inbound.conversation_id, inbound.identity.shopper_id, inbound.text)
+                if delivery.to_human:
+                    return response.json(handed_over(inbound.conversation_id, delivery))
                 await on_new_message(message)
+                for reply in collector.messages:
+                    await bridge.bot_said(inbound.conversation_id, inbound.identity.shopper_id, reply)
             except Exception:  # the shopper must get an answer, not a hang
                 logger.exception("rest message for %s failed", inbound.conversation_id)
                 return ChannelError(
@@ -118,4 +124,43 @@ class ShopperRestInput(InputChannel):
                 ).response()
             return response.json(collector.messages)
 
+        @webhook.route("/history", methods=["POST"])
+        async def history(request: Request) -> HTTPResponse:
+            """Body ``{"sender", "metadata": {"token"}, "after": <id>}``: stored messages, oldest first."""
+            try:
+                payload = _json_object(request.body)
+                sender = payload.get("sender")
+                identity = self._identity(payload.get("metadata"))
+                conversation_id = identity.conversation_id(sender if isinstance(sender, str) else "")
+            except InvalidClientKey:
+                return ChannelError(422, "invalid_sender", "'sender' is missing or invalid").response()
+            except ChannelError as error:
+                return error.response()
+            after = payload.get("after", 0)
+            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                return ChannelError(422, "invalid_after", "'after' must be a message id").response()
+            entries = await bridge_for(self.settings).history(conversation_id, after)
+            return response.json({"messages": [public_entry(e) for e in entries]})
+
         return webhook
+
+
+def handed_over(conversation_id: str, delivery: Delivery) -> List[Dict[str, Any]]:
+    status = delivery.status
+    messages: List[Dict[str, Any]] = [{"recipient_id": conversation_id, "custom": {"handoff": {
+        "state": status.state.value if status else "closed",
+        "ticket_id": status.ticket_id if status else None}}}]
+    messages += [{"recipient_id": conversation_id, "text": reply.text} for reply in delivery.replies]
+    return messages
+
+
+def _json_object(body: bytes) -> Dict[str, Any]:
+    if len(body) > MAX_BODY_BYTES:
+        raise ChannelError(413, "payload_too_large", "request body exceeds 64 KB")
+    try:
+        payload = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        raise ChannelError(400, "invalid_json", "request body is not valid JSON")
+    if not isinstance(payload, dict):
+        raise ChannelError(400, "invalid_json", "request body must be a JSON object")
+    return payload

@@ -5,7 +5,13 @@ browser sends, and on python-socketio >= 5.10 it forgets to await ``enter_room``
 bot replies silently vanish (rasa#13027). Here the server derives the conversation id
 from the verified token, joins the room itself, and awaits the join whichever
 python-socketio it runs on. With ``REDIS_URL`` set, emits travel over Redis so a
-reply or an agent message reaches the socket whichever replica holds it.
+reply reaches the socket whichever replica holds it, and each replica relays the
+live feed (``handoff.live``: agent messages, queue places) to its own sockets.
+
+Events to the browser: ``bot_uttered`` (a bot reply), ``chat_message`` (an agent's
+or a system message), ``handoff_state`` (queued, place in line, agent joined,
+resolved), ``typing``. From the browser: ``user_uttered``, ``history``, ``rate``,
+``typing``.
 """
 
 from __future__ import annotations
@@ -24,14 +30,25 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import Settings, get_settings
+from connectors.handoff_bridge import HandoffBridge, RatingRefused, bridge_for, public_entry
 from connectors.identity import Identity, InvalidClientKey, InvalidToken, verify_token
 from connectors.text import Limits, MessageRejected, clean_message
+from handoff.chatlog import Entry
+from handoff.events import Event, EventType
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
+CHAT_EVENT = "chat_message"
+HANDOFF_EVENT = "handoff_state"
+TYPING_EVENT = "typing"
+# What the shopper's widget hears of the queue; offers and transfers between agents are
+# the console's business (the shopper just keeps waiting).
+SHOPPER_VISIBLE_EVENTS = {EventType.QUEUED, EventType.POSITION, EventType.ASSIGNED, EventType.ACTIVE,
+                          EventType.REQUEUED, EventType.LEFT_MESSAGE, EventType.RESOLVED,
+                          EventType.ABANDONED}
 WIDGET_CLIENT_KEY = "web"
 _TOKEN_REFUSALS = {
     "expired": "登录状态已过期，请刷新页面重新登录哦~",
@@ -41,16 +58,22 @@ _TOKEN_REFUSALS = {
 
 
 class WidgetOutput(OutputChannel):
-    """Emits bot messages to every socket of one conversation."""
+    """Stores each bot message, then emits it to every socket of one conversation."""
 
     @classmethod
     def name(cls) -> Text:
         return "widget"
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, bridge: Optional[HandoffBridge] = None,
+                 shopper_id: Optional[str] = None) -> None:
         self.sio = sio
+        self.bridge = bridge
+        self.shopper_id = shopper_id
 
     async def _emit(self, recipient_id: Text, message: Dict[str, Any]) -> None:
+        if self.bridge is not None:
+            entry = await self.bridge.bot_said(recipient_id, self.shopper_id, message)
+            message = {**message, "id": entry.id, "at": entry.at}
         await self.sio.emit(BOT_EVENT, message, room=recipient_id)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -112,6 +135,7 @@ class WidgetInput(InputChannel):
         self.socketio_path = socketio_path
         self.limits = Limits(max_chars=settings.max_message_chars)
         self.sio: Optional[socketio.AsyncServer] = None
+        self.relay: Optional[Any] = None     # the live-feed relay task, while serving
 
     def _server(self) -> socketio.AsyncServer:
         manager = None
@@ -128,7 +152,7 @@ class WidgetInput(InputChannel):
         )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WidgetOutput(self.sio) if self.sio else None
+        return WidgetOutput(self.sio, bridge_for(self.settings)) if self.sio else None
 
     def identify(self, auth: Any) -> Identity:
         """Raises ``ConnectionRefusedError`` for a token that does not verify."""
@@ -194,23 +218,93 @@ class WidgetInput(InputChannel):
             except MessageRejected as rejected:
                 return {"ok": False, "code": rejected.code, "message": rejected.text}
             session = await sio.get_session(sid)
-            identity = Identity(shopper_id=session["shopper_id"])
-            message = UserMessage(
-                text,
-                WidgetOutput(sio),
-                session["conversation_id"],
-                input_channel=self.name(),
-                metadata=identity.metadata(self.name()),
-            )
+            conversation_id, shopper_id = session["conversation_id"], session["shopper_id"]
+            bridge = bridge_for(self.settings)
             try:
+                delivery = await bridge.shopper_said(conversation_id, shopper_id, text)
+                if delivery.to_human:
+                    return {"ok": True, "id": delivery.entry.id, "to_human": True}
+                message = UserMessage(
+                    text,
+                    WidgetOutput(sio, bridge, shopper_id),
+                    conversation_id,
+                    input_channel=self.name(),
+                    metadata=Identity(shopper_id=shopper_id).metadata(self.name()),
+                )
                 await on_new_message(message)
             except Exception:
-                logger.exception("widget message for %s failed", session["conversation_id"])
+                logger.exception("widget message for %s failed", conversation_id)
                 return {
                     "ok": False,
                     "code": "unavailable",
                     "message": "亲，系统有点忙，请稍后再试一下哦~",
                 }
-            return {"ok": True}
+            return {"ok": True, "id": delivery.entry.id, "to_human": False}
+
+        @sio.on("history")
+        async def history(sid: str, data: Any = None) -> Dict[str, Any]:
+            """The conversation's stored messages after ``after`` (an id), for a reload or a reconnect."""
+            after = data.get("after") if isinstance(data, dict) else 0
+            if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+                after = 0
+            session = await sio.get_session(sid)
+            entries = await bridge_for(self.settings).history(session["conversation_id"], after)
+            return {"ok": True, "messages": [public_entry(e) for e in entries]}
+
+        @sio.on("rate")
+        async def rate(sid: str, data: Any = None) -> Dict[str, Any]:
+            session = await sio.get_session(sid)
+            try:
+                await bridge_for(self.settings).rate(session["conversation_id"], data)
+            except RatingRefused as refused:
+                return {"ok": False, "code": refused.code, "message": refused.text}
+            return {"ok": True, "message": "感谢亲的评价，我们会继续努力的~"}
+
+        @sio.on(TYPING_EVENT)
+        async def typing(sid: str, data: Any = None) -> None:
+            bridge = bridge_for(self.settings)
+            if bridge.feed is None:
+                return
+            session = await sio.get_session(sid)
+            status = await bridge.open_status(session["conversation_id"])
+            if status is not None:
+                await bridge.feed.signal(session["conversation_id"], status.ticket_id, "typing",
+                                         sender="shopper")
+
+        @webhook.listener("after_server_start")
+        async def start_relay(app: Sanic, _loop) -> None:
+            feed = bridge_for(self.settings).feed
+            if feed is not None:
+                self.relay = app.add_task(feed.listen(*self._relay_handlers(sio)), name="widget.relay")
+
+        @webhook.listener("before_server_stop")
+        async def stop_relay(app: Sanic, _loop) -> None:
+            if self.relay is not None:
+                self.relay.cancel()
 
         return webhook
+
+    @staticmethod
+    def _relay_handlers(sio: socketio.AsyncServer):
+        """What this replica's sockets hear of the live feed (emitted locally only)."""
+
+        async def on_entry(entry: Entry) -> None:
+            if entry.sender in ("agent", "system"):
+                await sio.emit(CHAT_EVENT, public_entry(entry), room=entry.conversation_id,
+                               ignore_queue=True)
+
+        async def on_event(event: Event) -> None:
+            if event.type in SHOPPER_VISIBLE_EVENTS:
+                await sio.emit(HANDOFF_EVENT, {
+                    "type": event.type.value, "state": event.state, "ticket_id": event.ticket_id,
+                    "position": event.detail.get("position"), "waiting": event.detail.get("waiting"),
+                    "eta_seconds": event.detail.get("eta_seconds"),
+                }, room=event.conversation_id, ignore_queue=True)
+
+        async def on_signal(signal: Dict[str, Any]) -> None:
+            if signal.get("signal") == "typing" and signal.get("sender") == "agent":
+                await sio.emit(TYPING_EVENT, {"sender": "agent"}, room=signal["conversation_id"],
+                               ignore_queue=True)
+
+        return on_entry, on_event, on_signal
+

@@ -78,6 +78,11 @@ class HandoffConfig:
         """The pub/sub channel every state change is published on."""
         return f"{self.key_prefix}:events"
 
+    @property
+    def chat_channel(self) -> str:
+        """The pub/sub channel every chat message of an open handoff is published on."""
+        return f"{self.key_prefix}:chat"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "HandoffConfig":
         env = EnvReader(environ)

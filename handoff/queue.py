@@ -17,7 +17,7 @@ from handoff.config import HandoffConfig
 from handoff.events import Event, EventType
 from handoff.priority import Band, priority_of
 from handoff.store import Clock, Reader, Store
-from handoff.tickets import GROUPS, Ticket, TicketState, TicketStatus, Turn
+from handoff.tickets import GROUPS, Ticket, TicketState, TicketStatus
 from handoff.transitions import Change, Outcome, Refusal, Transitions, open_refusal
 
 
@@ -65,7 +65,7 @@ class HandoffQueue:
         if ticket.group not in GROUPS:
             raise ValueError(f"unknown group {ticket.group!r}; groups are {sorted(GROUPS)}")
         while True:
-            existing = self._open_status(ticket.conversation_id)
+            existing = self.open_status(ticket.conversation_id)
             if existing is not None:
                 return self._place(existing, already_open=True)
             outcome = self._queue_new(ticket)
@@ -85,7 +85,7 @@ class HandoffQueue:
 
     def open_ticket_of(self, conversation_id: str) -> Optional[Ticket]:
         """The conversation's ticket that is not resolved or abandoned, if any."""
-        status = self._open_status(conversation_id)
+        status = self.open_status(conversation_id)
         return self.store.ticket(status.ticket_id) if status else None
 
     def waiting(self, group: str, limit: int = 100) -> List[TicketStatus]:
@@ -111,10 +111,12 @@ class HandoffQueue:
         return self.transitions.apply(ticket_id, decide)
 
     def leave_message(self, ticket_id: str, text: str) -> Outcome:
-        """The shopper leaves a message instead of waiting; it joins the transcript.
+        """The shopper leaves a message instead of waiting.
 
         The ticket keeps its place among the unstaffed (oldest first) so the first
-        agent of the group to come online answers it before newer chats.
+        agent of the group to come online answers it before newer chats. The text
+        itself is kept by the chat log with every other message; the event carries
+        it only so that consoles can show it live.
         """
         text = text.strip()
         if not text:
@@ -126,12 +128,9 @@ class HandoffQueue:
                 return refusal
             if not before.state.queued:
                 return Refusal.WRONG_STATE
-            content = self.store.ticket(ticket_id, pipe)
-            content.transcript.append(Turn("shopper", text, now))
             after = replace(before, state=TicketState.LEFT_MESSAGE, band=min(before.band, Band.UNSTAFFED),
                             left_message_at=before.left_message_at or now)
-            return Change(after, [Event.of(EventType.LEFT_MESSAGE, after, now, text=text)],
-                          [lambda p: p.set(self.keys.ticket(ticket_id), content.to_json())])
+            return Change(after, [Event.of(EventType.LEFT_MESSAGE, after, now, text=text)])
 
         return self.transitions.apply(ticket_id, decide)
 
@@ -145,7 +144,7 @@ class HandoffQueue:
         def decide(pipe: Pipeline, before: Optional[TicketStatus], now: float) -> Union[Change, Refusal]:
             if before is not None:
                 raise ValueError(f"ticket id {ticket.ticket_id} is already in use")
-            if self._open_status(ticket.conversation_id, pipe) is not None:
+            if self.open_status(ticket.conversation_id, pipe) is not None:
                 return Refusal.ALREADY_OPEN
             after = TicketStatus(
                 ticket_id=content.ticket_id, conversation_id=content.conversation_id,
@@ -158,7 +157,8 @@ class HandoffQueue:
 
         return self.transitions.apply(ticket.ticket_id, decide, watch=[conversation_key])
 
-    def _open_status(self, conversation_id: str, reader: Optional[Reader] = None) -> Optional[TicketStatus]:
+    def open_status(self, conversation_id: str, reader: Optional[Reader] = None) -> Optional[TicketStatus]:
+        """The status of the conversation's open ticket: is a person (to be) serving it?"""
         reader = reader or self.store.redis
         ticket_id = reader.get(self.keys.conversation(conversation_id))
         status = self.store.status(ticket_id, reader) if ticket_id else None

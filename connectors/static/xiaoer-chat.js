@@ -1,10 +1,15 @@
 /*
  * xiaoer chat client: a minimal Socket.IO (Engine.IO v4) client over WebSocket.
- * Speaks exactly what connectors/widget.py serves; no third-party library, so the
- * widget stays a few kilobytes and loads from the product itself.
+ * Speaks exactly what connectors/widget.py and the agent console serve; no
+ * third-party library, so the widget stays a few kilobytes and loads from the
+ * product itself.
  *
- *   const chat = XiaoerChat.connect({ url, token, onMessage, onState, onSession });
+ *   const chat = XiaoerChat.connect({ url, token, onMessage, onEvent, onState, onSession });
  *   chat.send("我的快递到哪了").then(ack => ...);
+ *   chat.request("history", { after: 0 }).then(reply => ...);
+ *
+ * The console passes { path: "/console/socket.io", auth: {} }: its socket signs in
+ * with the session cookie instead of a shopper token.
  */
 (function (global) {
   "use strict";
@@ -44,7 +49,7 @@
     function receive(packet) {
       var type = packet.charAt(0);
       if (type === "0") {            // engine.io open: join the default namespace
-        var auth = { token: options.token || null, visitor_id: options.visitorId || null };
+        var auth = options.auth || { token: options.token || null, visitor_id: options.visitorId || null };
         ws.send("40" + JSON.stringify(auth));
       } else if (type === "2") {     // engine.io ping
         ws.send("3");
@@ -59,9 +64,9 @@
       if (kind === "0") {
         retry = 0;
         setState("online");
-        emit("session_request", {}).then(function (session) {
-          if (options.onSession) options.onSession(session);
-        });
+        if (options.onSession) {
+          emit("session_request", {}).then(options.onSession, function () {});
+        }
       } else if (kind === "4") {     // connect refused, e.g. an expired token
         var error = safeParse(rest) || {};
         closedByUs = true;
@@ -69,7 +74,9 @@
         ws.close();
       } else if (kind === "2") {
         var event = safeParse(rest.replace(/^\d+/, ""));
-        if (event && event[0] === "bot_uttered" && options.onMessage) options.onMessage(event[1]);
+        if (!event) return;
+        if (event[0] === "bot_uttered" && options.onMessage) options.onMessage(event[1]);
+        else if (options.onEvent) options.onEvent(event[0], event[1]);
       } else if (kind === "3") {
         var match = /^(\d+)(.*)$/.exec(rest);
         if (!match) return;
@@ -98,6 +105,7 @@
     open();
     return {
       send: function (message) { return emit("user_uttered", { message: message }); },
+      request: emit,
       close: function () { closedByUs = true; if (ws) ws.close(); },
       state: function () { return state; }
     };

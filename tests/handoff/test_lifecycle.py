@@ -144,7 +144,6 @@ def test_a_left_message_waits_among_the_oldest_for_the_first_agent(engine, clock
     ticket_id = engine.enqueue("night").ticket_id
     left = engine.queue.leave_message(ticket_id, "明天帮我查下退款进度，谢谢")
     assert (left.status.state, left.status.band) == (TicketState.LEFT_MESSAGE, Band.UNSTAFFED)
-    assert engine.queue.ticket(ticket_id).transcript[-1].text == "明天帮我查下退款进度，谢谢"
     assert engine.queue.abandon(ticket_id).refusal == Refusal.WRONG_STATE    # the message stays
     clock.advance(8 * 3600)
     engine.sign_in("morning")
