@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import asdict
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
@@ -10,9 +12,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms.invoice import KINDS as INVOICE_KINDS
+from actions.forms.refund import KINDS as REFUND_KINDS
 from actions.order_api import Order, OrderApiError
+from actions.policy import refund_reasons
 from actions.runtime import call, latest_intent, order_api, shopper_id
 from bot.settings import get_settings
+from handoff.chatlog import ChatLog, Entry
+from handoff.db import database_url
 from handoff.queue import HandoffQueue, Place
 from handoff.tickets import Ticket, Turn, group_for
 
@@ -21,12 +28,19 @@ logger = logging.getLogger(__name__)
 TRANSCRIPT_TURNS = 20
 INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "handoff_reason",
                   "form_failures", "form_stopped", "pending_request"}
+# Logistics look-ups per escalation: the shopper waits for them before hearing back.
+LOGISTICS_ORDERS = 3
 
 
 @lru_cache(maxsize=1)
 def handoff_queue() -> Optional[HandoffQueue]:
     url = get_settings().redis_url
     return HandoffQueue.from_url(url) if url else None
+
+
+@lru_cache(maxsize=1)
+def chat_log() -> ChatLog:
+    return ChatLog.from_url(database_url())
 
 
 def transcript(tracker: Tracker) -> List[Turn]:
@@ -59,14 +73,18 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     up with ``action_handoff``, so that no rule has to predict what comes after them.
     """
     shopper = shopper_id(tracker)
+    slots = {k: v for k, v in tracker.slots.items() if v is not None and k not in INTERNAL_SLOTS}
+    labels, orders = await asyncio.gather(slot_labels(slots),
+                                          context_orders(shopper, tracker.get_slot("order_no")))
     ticket = Ticket(
         conversation_id=tracker.sender_id,
         shopper_id=shopper,
         reason=reason,
         group=group_for(reason, last_intent(tracker)),
         transcript=transcript(tracker),
-        slots={k: v for k, v in tracker.slots.items() if v is not None and k not in INTERNAL_SLOTS},
-        orders=await context_orders(shopper, tracker.get_slot("order_no")),
+        slots=slots,
+        slot_labels=labels,
+        orders=orders,
     )
     queue = handoff_queue()
     try:
@@ -77,6 +95,15 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         logger.exception("could not queue handoff for %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_handoff_unavailable")
         return [SlotSet("handoff_reason", None)]
+    if not place.already_open:
+        # The chat log's record of the handoff: from here on the conversation's messages
+        # carry the ticket id, and "previous conversations" read the reason from here.
+        try:
+            await call(chat_log().append, Entry(
+                ticket.conversation_id, "system", "已为您转接人工客服", shopper, place.ticket_id,
+                payload={"event": "handoff", "reason": reason, "group": ticket.group}))
+        except Exception:  # the ticket is queued; an agent can serve it without this record
+            logger.exception("could not record the handoff of %s", tracker.sender_id)
     tell_place(dispatcher, place, str(queue.store.config.service_hours))
     return [SlotSet("handoff_reason", None)]
 
@@ -95,8 +122,23 @@ def tell_place(dispatcher: CollectingDispatcher, place: Place, hours: str) -> No
                                  minutes=minutes)
 
 
+async def slot_labels(slots: Dict[str, Any]) -> Dict[str, str]:
+    """The words the shopper was shown for coded slot values (refund_reason "quality" →
+    质量问题): the console does not know the merchant's reason list, the bot does."""
+    tables: Dict[str, Dict[str, str]] = {"refund_kind": REFUND_KINDS, "invoice_kind": INVOICE_KINDS}
+    if slots.get("refund_reason") or slots.get("exchange_reason"):
+        try:
+            reasons = {r["code"]: r["label"] for r in await refund_reasons()}
+        except OrderApiError:
+            reasons = {}  # the console shows the codes
+        tables.update(refund_reason=reasons, exchange_reason=reasons)
+    return {name: tables[name][value] for name, value in slots.items()
+            if name in tables and isinstance(value, str) and value in tables[name]}
+
+
 async def context_orders(shopper: Optional[str], discussed: Optional[str]) -> List[Dict[str, Any]]:
-    """The order the conversation is about first, then the shopper's most recent ones."""
+    """The order the conversation is about first, then the shopper's most recent ones;
+    the first few with a parcel carry its latest tracking event."""
     if shopper is None:
         return []
     orders: List[Order] = []
@@ -106,12 +148,26 @@ async def context_orders(shopper: Optional[str], discussed: Optional[str]) -> Li
             orders.insert(0, await call(order_api().get_order, shopper, discussed))
     except OrderApiError:
         logger.warning("handoff of %s goes without (all) orders: order API failed", shopper)
+    traced = [o.order_no for o in orders if o.raw.get("tracking_no")][:LOGISTICS_ORDERS]
+    events = dict(zip(traced, await asyncio.gather(*(latest_event(shopper, no) for no in traced))))
     return [
         {"order_no": o.order_no, "status": o.status, "status_label": o.status_label,
          "title": o.title, "paid_cents": o.paid_cents,
-         "tracking_no": o.raw.get("tracking_no"), "carrier_name": o.raw.get("carrier_name")}
+         "tracking_no": o.raw.get("tracking_no"), "carrier_name": o.raw.get("carrier_name"),
+         "latest_event": events.get(o.order_no)}
         for o in orders
     ]
+
+
+async def latest_event(shopper: str, order_no: str) -> Optional[Dict[str, str]]:
+    """The parcel's newest tracking event; None when the order API cannot say, so the
+    ticket goes without it rather than not at all."""
+    try:
+        shipment = await call(order_api().get_logistics, shopper, order_no)
+    except OrderApiError:
+        logger.warning("handoff of %s goes without the logistics of %s: order API failed", shopper, order_no)
+        return None
+    return asdict(shipment.latest_event) if shipment.latest_event else None
 
 
 class ActionHandoff(Action):

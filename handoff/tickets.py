@@ -68,14 +68,20 @@ class Ticket:
     vip: bool = False
     # Value at stake in cents; None means "the most valuable attached order".
     order_value_cents: Optional[int] = None
+    # What coded slot values meant to the shopper ({"refund_reason": "质量问题"}). The bot
+    # knows the merchant's lists; the console shows these words instead of the codes.
+    slot_labels: Dict[str, str] = field(default_factory=dict)
 
     def latest_sentiment(self) -> Optional[float]:
         if self.sentiment is not None:
             return self.sentiment
-        for turn in reversed(self.transcript):
-            if turn.sender == "shopper" and turn.sentiment and turn.sentiment.get("score") is not None:
-                return float(turn.sentiment["score"])
-        return None
+        scores = self.sentiment_scores()
+        return scores[-1] if scores else None
+
+    def sentiment_scores(self) -> List[float]:
+        """The scores of the shopper's scored turns, oldest first: the sentiment trend."""
+        return [float(turn.sentiment["score"]) for turn in self.transcript
+                if turn.sender == "shopper" and turn.sentiment and turn.sentiment.get("score") is not None]
 
     def stake_cents(self) -> int:
         if self.order_value_cents is not None:

@@ -1,7 +1,9 @@
-"""Command line: ``python -m handoff.console {migrate,add-user,serve}``.
+"""Command line: ``python -m handoff.console {migrate,add-user,first-admin,serve}``.
 
 Passwords never come from argv (it is visible in ``ps`` and shell history): they
 are read from the environment variable named by ``--password-env`` or prompted for.
+``first-admin`` gives a fresh install its first supervisor with a random password
+written to a file only the owner can read, so nobody ships with a known password.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ import argparse
 import getpass
 import logging
 import os
+import secrets
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from handoff.console.accounts import NewUser, add_user
+from handoff.console.models import User
 from handoff.db import engine_for, migrate, session_factory
 from handoff.console.settings import ConsoleSettings
+from handoff.tickets import GROUPS
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -29,6 +35,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     add.add_argument("--groups", default="", help="comma-separated: presale,logistics,after_sales,complaints")
     add.add_argument("--max-chats", type=int, default=3)
     add.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
+    first = commands.add_parser("first-admin", help="create supervisor 'admin' if there are no accounts yet")
+    first.add_argument("--password-file", required=True, help="where to write the generated password")
     serve = commands.add_parser("serve", help="migrate, then serve the console API")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
@@ -46,6 +54,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if args.command == "add-user":
         return _add_user(settings, args)
+    if args.command == "first-admin":
+        return _first_admin(settings, Path(args.password_file))
     return _serve(settings, args.host, args.port, args.access_log)
 
 
@@ -74,6 +84,24 @@ def _add_user(settings: ConsoleSettings, args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
+    return 0
+
+
+def _first_admin(settings: ConsoleSettings, password_file: Path) -> int:
+    migrate(settings.database_url)
+    engine = engine_for(settings.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            if session.query(User.id).first() is not None:
+                return 0
+            password = secrets.token_urlsafe(12)
+            add_user(session, NewUser("admin", "店长", "supervisor", list(GROUPS), 5, password))
+    finally:
+        engine.dispose()
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(password + "\n")
+    print(f"created supervisor 'admin'; its password is in {password_file}")
     return 0
 
 

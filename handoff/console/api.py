@@ -26,13 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
 from handoff.console.accounts import find_user
+from handoff.console.announcements import announce
 from handoff.console.errors import ConsoleError, refusal_error, unauthenticated
 from handoff.console.models import Note, User
 from handoff.console.passwords import DUMMY_HASH, verify_password
 from handoff.console.sessions import COOKIE_NAME, CSRF_HEADER, Session
 from handoff.console.views import note_view, status_view, ticket_view, user_view
 from handoff.presence import Agent, AgentStatus
-from handoff.tickets import GROUPS, TicketStatus
+from handoff.tickets import GROUPS, TicketState, TicketStatus
 from handoff.transitions import Outcome, Refusal
 
 console = Blueprint("console", url_prefix="/console")
@@ -103,6 +104,23 @@ def text_field(data: Dict[str, Any], name: str, *, required: bool = True, max_ch
     return value
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+MULTILINE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(data: Dict[str, Any], name: str, *, required: bool = True, max_chars: int = 200,
+               multiline: bool = False) -> Optional[str]:
+    """``text_field`` trimmed and free of control characters (PostgreSQL cannot even
+    store NUL); line breaks and tabs only where ``multiline``. Blank optional text is None."""
+    value = text_field(data, name, required=required, max_chars=max_chars)
+    if value is None or not value.strip():
+        return None
+    if (MULTILINE_CONTROL_CHARS if multiline else CONTROL_CHARS).search(value):
+        raise ConsoleError(400, "invalid_field",
+                           f"字段 {name} 含有不可见的控制字符 / Field '{name}' contains control characters.")
+    return value.strip()
+
+
 async def authenticate(request: Request) -> Caller:
     """The signed-in, enabled user; checks CSRF on state-changing requests."""
     signer = request.app.ctx.signer
@@ -134,6 +152,15 @@ def outcome_response(request: Request, outcome: Outcome) -> HTTPResponse:
     if not outcome.ok:
         raise refusal_error(outcome.refusal)
     return json_response({"ticket": status_view(outcome.status, None, request.app.ctx.store.now())})
+
+
+async def announced(request: Request, outcome: Outcome, notice: Optional[str],
+                    agent_name: Optional[str] = None) -> HTTPResponse:
+    """The outcome as a response, after telling the shopper what changed (if it did)."""
+    response = outcome_response(request, outcome)
+    if notice is not None:
+        await announce(request.app.ctx, outcome.status, notice, agent_name)
+    return response
 
 
 def sign_in(request: Request, user: User) -> Optional[Dict[str, Any]]:
@@ -283,7 +310,8 @@ async def chats(request: Request) -> HTTPResponse:
 @console.post("/api/next")
 async def take_next(request: Request) -> HTTPResponse:
     caller = await authenticate(request)
-    return outcome_response(request, await blocking(request.app.ctx.desk.take_next, caller.agent_id))
+    outcome = await blocking(request.app.ctx.desk.take_next, caller.agent_id)
+    return await announced(request, outcome, "joined", caller.user.display_name)
 
 
 # ---------------------------------------------------------------- one ticket
@@ -292,31 +320,40 @@ async def take_next(request: Request) -> HTTPResponse:
 async def ticket(request: Request, ticket_id: str) -> HTTPResponse:
     caller = await authenticate(request)
     status = await visible_status(request, caller, ticket_id)
-    content = await blocking(request.app.ctx.queue.ticket, ticket_id)
+    ctx = request.app.ctx
+    content = await blocking(ctx.queue.ticket, ticket_id)
     if content is None:
         raise refusal_error_not_found()
-    return json_response({"ticket": ticket_view(status, content, request.app.ctx.store.now())})
+    # Visitors have no history: their messages carry no shopper id (and asking the chat
+    # log for None would list every visitor's handoffs).
+    previous = (await blocking(ctx.chatlog.previous_handoffs, content.shopper_id, exclude_ticket=ticket_id)
+                if content.shopper_id else [])
+    return json_response({"ticket": ticket_view(status, content, ctx.store.now(), previous)})
 
 
 @console.post("/api/tickets/<ticket_id>/claim")
 async def claim(request: Request, ticket_id: str) -> HTTPResponse:
     caller = await authenticate(request)
     await visible_status(request, caller, ticket_id)
-    return outcome_response(request, await blocking(request.app.ctx.desk.claim, ticket_id, caller.agent_id))
+    outcome = await blocking(request.app.ctx.desk.claim, ticket_id, caller.agent_id)
+    return await announced(request, outcome, "joined", caller.user.display_name)
 
 
 @console.post("/api/tickets/<ticket_id>/release")
 async def release(request: Request, ticket_id: str) -> HTTPResponse:
     caller = await authenticate(request)
-    await visible_status(request, caller, ticket_id)
-    return outcome_response(request, await blocking(request.app.ctx.desk.release, ticket_id, caller.agent_id))
+    before = await visible_status(request, caller, ticket_id)
+    outcome = await blocking(request.app.ctx.desk.release, ticket_id, caller.agent_id)
+    # Declining an offer changes nothing the shopper saw; giving back a taken chat does.
+    return await announced(request, outcome, "released" if before.state != TicketState.OFFERED else None)
 
 
 @console.post("/api/tickets/<ticket_id>/resolve")
 async def resolve(request: Request, ticket_id: str) -> HTTPResponse:
     caller = await authenticate(request)
     await visible_status(request, caller, ticket_id)
-    return outcome_response(request, await blocking(request.app.ctx.desk.resolve, ticket_id, caller.agent_id))
+    outcome = await blocking(request.app.ctx.desk.resolve, ticket_id, caller.agent_id)
+    return await announced(request, outcome, "resolved")
 
 
 @console.post("/api/tickets/<ticket_id>/transfer")
@@ -342,7 +379,7 @@ async def transfer(request: Request, ticket_id: str) -> HTTPResponse:
         by = caller.agent_id
     outcome = await blocking(request.app.ctx.desk.transfer, ticket_id, to_group=to_group,
                              to_agent=to_agent, note=note.strip(), by=by)
-    return outcome_response(request, outcome)
+    return await announced(request, outcome, "transferred" if status.state.held else None)
 
 
 @console.get("/api/tickets/<ticket_id>/notes")

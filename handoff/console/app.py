@@ -11,19 +11,25 @@ from sanic.config import Config
 from handoff.assignment import Dispatcher
 from handoff.chatlog import ChatLog
 from handoff.console.api import console
+from handoff.console.chat import chat
+from handoff.console.live import ConsoleLive
 from handoff.db import engine_for, session_factory
 from handoff.console.errors import render_error
+from handoff.console.order_actions import order_actions
+from handoff.console.order_client import OrderClient
 from handoff.console.pages import pages
+from handoff.console.quick_replies import quick_replies
 from handoff.console.ratelimit import LoginLimiter
 from handoff.console.sessions import SessionSigner
 from handoff.console.settings import ConsoleSettings
 from handoff.console.sweeper import sweep_forever
 from handoff.desk import Desk
+from handoff.live import LiveFeed
 from handoff.presence import Presence
 from handoff.queue import HandoffQueue
 from handoff.store import Store
 
-# Every request body is a login, a note or a transfer: a few KB at most.
+# Every request body is a login, a note, a transfer, a quick reply or an address: a few KB at most.
 MAX_BODY_BYTES = 32 * 1024
 
 
@@ -53,14 +59,25 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
     app.ctx.signer = SessionSigner(settings.secret, settings.session_seconds, store.redis, prefix)
     app.ctx.limiter = LoginLimiter(store.redis, prefix, settings.login_max_failures,
                                    settings.login_window_seconds)
+    app.ctx.orders = OrderClient(settings.order_api_url, settings.order_api_token,
+                                 settings.order_api_connect_timeout, settings.order_api_read_timeout)
+    app.ctx.feed = LiveFeed(settings.redis_url, store.config)
+    app.ctx.live = ConsoleLive(app)
     app.ctx.sweeper = None
+    app.ctx.relay = None
 
     app.blueprint(console)
+    app.blueprint(chat)
+    app.blueprint(quick_replies)
+    app.blueprint(order_actions)
     app.blueprint(pages)
     app.error_handler.add(Exception, render_error)
 
     @app.after_server_start
-    async def start_sweeper(app: Sanic, _loop) -> None:
+    async def start_background(app: Sanic, _loop) -> None:
+        live = app.ctx.live
+        app.ctx.relay = app.add_task(app.ctx.feed.listen(live.on_entry, live.on_event, live.on_signal),
+                                     name="console.relay")
         if settings.sweep_seconds > 0:
             app.ctx.sweeper = app.add_task(sweep_forever(app.ctx.dispatcher, settings.sweep_seconds),
                                            name="console.sweeper")
@@ -75,6 +92,7 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
+        app.ctx.orders.close()
         engine.dispose()
 
     return app

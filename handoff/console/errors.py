@@ -12,7 +12,7 @@ import logging
 from typing import Dict, Tuple
 
 from redis.exceptions import RedisError
-from sanic.exceptions import SanicException
+from sanic.exceptions import SanicException, ServiceUnavailable
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import OperationalError
@@ -73,6 +73,9 @@ def render_error(request: Request, exception: Exception) -> HTTPResponse:
     if isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
         code, message = _SANIC_ERRORS.get(exception.status_code, ("bad_request", "请求格式错误 / Malformed request."))
         return error_response(exception.status_code, code, message)
+    if isinstance(exception, ServiceUnavailable):
+        # Sanic cancels a request whose client went away (a closed tab's socket): not a fault.
+        return error_response(503, "unavailable", "服务暂时不可用 / Service temporarily unavailable.")
     if isinstance(exception, (RedisError, OperationalError)):
         log.warning("backend unavailable on %s %s: %s", request.method, request.path, exception)
         return error_response(503, "unavailable", "服务暂时不可用 / Service temporarily unavailable.")

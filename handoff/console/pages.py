@@ -37,6 +37,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
+# The Socket.IO client is the widget's own (one client for both sides of the chat).
+SHARED_ASSETS = {"xiaoer-chat.js": Path(__file__).resolve().parents[2] / "connectors" / "static" / "xiaoer-chat.js"}
+
 pages = Blueprint("console_pages", url_prefix="/console")
 
 
@@ -58,7 +61,7 @@ async def index_without_slash(request: Request) -> HTTPResponse:
 
 @pages.get("/static/<name>")
 async def asset(request: Request, name: str) -> HTTPResponse:
-    path = STATIC_DIR / name
+    path = SHARED_ASSETS.get(name) or STATIC_DIR / name
     if not ASSET_NAME.match(name) or not path.is_file():
         raise ConsoleError(404, "not_found", "文件不存在 / No such file.")
     extension = name.rsplit(".", 1)[1]

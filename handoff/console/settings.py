@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
+from bot.settings import DEV_ORDER_API_TOKEN
 from handoff.config import EnvReader
 from handoff.db import database_url
 
@@ -33,6 +34,12 @@ class ConsoleSettings:
     cookie_secure: bool         # False only for plain-http development
     login_max_failures: int
     login_window_seconds: int
+    # The merchant's order API (order_service/openapi.yaml), for refunds and address
+    # changes. Same variables and defaults as the bot's, so one environment serves both.
+    order_api_url: str = "http://127.0.0.1:8010"
+    order_api_token: str = DEV_ORDER_API_TOKEN
+    order_api_connect_timeout: float = 1.0
+    order_api_read_timeout: float = 3.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, require_secret: bool = True) -> "ConsoleSettings":
@@ -47,6 +54,7 @@ class ConsoleSettings:
             secret = DEV_SECRET
         elif len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"CONSOLE_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        order_service_port = env.integer("ORDER_SERVICE_PORT", 8010, 1, 65535)
         return cls(
             database_url=database_url(environ),
             redis_url=environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
@@ -58,4 +66,8 @@ class ConsoleSettings:
             cookie_secure=env.flag("CONSOLE_COOKIE_SECURE", not dev),
             login_max_failures=env.integer("CONSOLE_LOGIN_MAX_FAILURES", 5, 1, 1000),
             login_window_seconds=env.integer("CONSOLE_LOGIN_WINDOW_SECONDS", 300, 1, 86_400),
+            order_api_url=env.text("ORDER_API_URL", f"http://127.0.0.1:{order_service_port}").rstrip("/"),
+            order_api_token=env.text("ORDER_API_TOKEN", DEV_ORDER_API_TOKEN),
+            order_api_connect_timeout=env.number("ORDER_API_CONNECT_TIMEOUT", 1.0),
+            order_api_read_timeout=env.number("ORDER_API_READ_TIMEOUT", 3.0),
         )

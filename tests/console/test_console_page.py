@@ -103,7 +103,9 @@ def test_agent_claims_reads_notes_and_resolves(console_url, store):
         ],
         slots={"order_no": "E2024001"},
         orders=[{"order_no": "E2024001", "status": "shipped", "status_label": "已发货", "title": "保温杯",
-                 "paid_cents": 12900}],
+                 "paid_cents": 12900, "carrier_name": "中通快递", "tracking_no": "753012345678901",
+                 "latest_event": {"occurred_at": "2024-06-01T09:00:00+08:00", "status": "delivering",
+                                  "location": "上海市", "description": "快件正在派送中"}}],
         created_at=now)
     ticket_id = HandoffQueue(store).enqueue(ticket).ticket_id
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -143,9 +145,21 @@ def test_agent_claims_reads_notes_and_resolves(console_url, store):
         assert page.locator("#transcript img").count() == 0
         assert page.locator("img").count() == 0
         assert page.locator("#transcript .chip.negative").count() == 1
-        assert "delivery_problem" in page.locator("#transcript").inner_text()
-        assert page.locator("#ctx-trend .chip").count() == 2
+        assert "反映收货问题" in page.locator("#transcript").inner_text()
+        summary = page.locator("#ctx-summary").inner_text()
+        assert summary.startswith("关于订单 E2024001（已发货），顾客先后想查询物流、反映收货问题。")
+        assert "最后一句：“<img src=x onerror=alert(1)> 我的快递呢？" in summary
+        assert summary.endswith("转人工原因：物流异常。")
+        intents = page.locator("#ctx-intents li")
+        assert intents.count() == 2 and "反映收货问题" in intents.first.inner_text()
+        assert "41%" in intents.first.inner_text() and intents.first.locator("meter").count() == 1
+        assert page.locator("#ctx-trend li").count() == 2
+        assert page.locator("#ctx-trend li.negative.down.lvl-3").count() == 1
+        assert "订单号" in page.locator("#ctx-slots").inner_text()
         assert "已发货" in page.locator("#ctx-orders").inner_text()
+        assert "中通快递 运单号 753012345678901" in page.locator("#ctx-orders").inner_text()
+        assert "快件正在派送中" in page.locator("#ctx-orders").inner_text()
+        assert page.locator("#ctx-previous").inner_text() == "无"
         assert page.locator("#resolve").is_enabled()
 
         page.get_by_label("添加备注").fill("顾客很着急，<b>先查</b>物流")

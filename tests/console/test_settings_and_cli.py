@@ -33,6 +33,22 @@ def test_secret_is_required_unless_dev():
         ConsoleSettings.from_env({"CONSOLE_SECRET": SECRET, "CONSOLE_PORT": "http"})
 
 
+def test_order_api_settings_match_the_bots():
+    from bot.settings import DEV_ORDER_API_TOKEN
+
+    default = ConsoleSettings.from_env({"CONSOLE_SECRET": SECRET})
+    assert default.order_api_url == "http://127.0.0.1:8010" and default.order_api_token == DEV_ORDER_API_TOKEN
+    assert (default.order_api_connect_timeout, default.order_api_read_timeout) == (1.0, 3.0)
+    moved = ConsoleSettings.from_env({"CONSOLE_SECRET": SECRET, "ORDER_SERVICE_PORT": "9010"})
+    assert moved.order_api_url == "http://127.0.0.1:9010"
+    own = ConsoleSettings.from_env({"CONSOLE_SECRET": SECRET, "ORDER_API_URL": "https://orders.shop.example/",
+                                    "ORDER_API_TOKEN": "t0k", "ORDER_API_READ_TIMEOUT": "8"})
+    assert own.order_api_url == "https://orders.shop.example" and own.order_api_token == "t0k"
+    assert own.order_api_read_timeout == 8.0
+    with pytest.raises(ValueError, match="ORDER_API_CONNECT_TIMEOUT"):
+        ConsoleSettings.from_env({"CONSOLE_SECRET": SECRET, "ORDER_API_CONNECT_TIMEOUT": "soon"})
+
+
 def test_add_user_reads_the_password_from_the_environment(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("CONSOLE_DATABASE_URL", url)

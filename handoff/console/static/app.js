@@ -2,26 +2,20 @@
 // (never innerHTML): shopper text is hostile input.
 
 import { ApiError, get, post, setCsrf, ticketPath } from "./api.js";
+import { renderContext } from "./context.js";
+import { el, sentimentKind } from "./dom.js";
 import { groupLabel, reasonLabel, t, translatePage } from "./i18n.js";
+import { connectLive, disconnectLive, openChat, setUpComposer } from "./livechat.js";
+import { showOrderActions } from "./orderactions.js";
+import { showQuickReplies } from "./quickreplies.js";
 
-const POLL_MS = 2000;
+// The socket pushes every queue change; polling only backs it up if the socket is down.
+const POLL_MS = 10000;
 const HEARTBEAT_MS = 10000;
 const GROUP_KEYS = ["presale", "logistics", "after_sales", "complaints"];
 
 const state = { user: null, selected: null, ticket: null, queue: [], chats: [], timers: [] };
 const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key === "onclick") node.addEventListener("click", value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 // ------------------------------------------------------------ toasts and errors
 
@@ -66,27 +60,12 @@ function duration(total) {
   return t("hours", { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
 }
 
-function sentimentKind(sentiment) {
-  if (!sentiment) return null;
-  const label = String(sentiment.label || "").toLowerCase();
-  if (["positive", "neutral", "negative"].includes(label)) return label;
-  const score = Number(sentiment.score);
-  if (Number.isNaN(score)) return null;
-  return score <= -0.2 ? "negative" : score >= 0.2 ? "positive" : "neutral";
-}
-
-function sentimentChip(sentiment, tag = "span") {
+function sentimentChip(sentiment) {
   const kind = sentimentKind(sentiment);
   if (!kind) return null;
   const score = Number(sentiment.score);
   const text = t(kind) + (Number.isNaN(score) ? "" : " " + score.toFixed(2));
-  return el(tag, { class: "chip " + kind, text, title: t("sentimentTrend") });
-}
-
-function plain(value) {
-  if (value === null || value === undefined || value === "") return t("none");
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return el("span", { class: "chip " + kind, text, title: t("sentimentTrend") });
 }
 
 // ------------------------------------------------------------ sign in and out
@@ -139,6 +118,21 @@ function signedIn(data) {
   refresh();
   state.timers.push(setInterval(refresh, POLL_MS));
   state.timers.push(setInterval(heartbeat, HEARTBEAT_MS));
+  connectLive({
+    onQueue: soonRefresh,
+    onTicketChanged: (event) => { if (event.type !== "position") select(state.selected); },
+    onSent: (ticket) => { if (ticket.state !== "active") soonRefresh(); },
+    onError: (error) => toast(errorText(error), "error"),
+    onState: (live) => { document.body.dataset.live = live; },
+  });
+}
+
+let refreshTimer = null;
+
+// Events come in bursts (a claim moves every position behind it): one refresh per burst.
+function soonRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 100);
 }
 
 function stopTimers() {
@@ -148,6 +142,7 @@ function stopTimers() {
 
 function signedOut(message) {
   stopTimers();
+  disconnectLive();
   setCsrf(null);
   state.user = null;
   select(null);
@@ -193,7 +188,7 @@ async function refresh() {
 function itemFor(row, buttons) {
   const line = el("div", { class: "line" },
     el("span", { class: "badge group", text: groupLabel(row.group, row.group_name) }),
-    el("span", { class: "badge reason", text: reasonLabel(row.reason) }),
+    el("span", { class: "badge reason", text: reasonLabel(row.reason, row.reason_label) }),
     row.vip ? el("span", { class: "badge vip", text: t("vip") }) : null);
   const meta = el("div", { class: "meta" },
     el("span", { text: t("waited", { time: duration(row.wait_seconds) }) }),
@@ -215,7 +210,8 @@ function renderLists() {
   const queueList = $("queue-list");
   queueList.replaceChildren(...state.queue.map((row) => itemFor(row, [
     el("button", { type: "button", class: "primary", text: t("claim"), "data-focus-key": "claim:" + row.ticket_id,
-                   "aria-label": `${t("claim")} ${reasonLabel(row.reason)}`, onclick: () => claim(row.ticket_id) }),
+                   "aria-label": `${t("claim")} ${reasonLabel(row.reason, row.reason_label)}`,
+                   onclick: () => claim(row.ticket_id) }),
     el("button", { type: "button", text: t("open"), "data-focus-key": "open:" + row.ticket_id,
                    onclick: () => select(row.ticket_id) }),
   ])));
@@ -261,6 +257,7 @@ async function select(ticketId) {
   }
   if (!ticketId) {
     renderTicket(null);
+    openChat(null, false);
     return;
   }
   const [detail, notes] = await Promise.all([
@@ -270,6 +267,7 @@ async function select(ticketId) {
   if (state.selected !== ticketId) return;   // another chat was picked meanwhile
   state.ticket = detail ? detail.ticket : null;
   renderTicket(state.ticket, notes ? notes.notes : []);
+  await openChat(state.ticket, mine(state.ticket));
 }
 
 function mine(ticket) {
@@ -284,7 +282,7 @@ function renderTicket(ticket, notes = []) {
   if (!ticket) return;
 
   $("chat-title").textContent =
-    `${groupLabel(ticket.group, ticket.group_name)} · ${reasonLabel(ticket.reason)} · ${ticket.shopper_id || ""}`;
+    `${groupLabel(ticket.group, ticket.group_name)} · ${reasonLabel(ticket.reason, ticket.reason_label)} · ${ticket.shopper_id || ""}`;
 
   $("transcript").replaceChildren(...ticket.transcript.map((turn) => {
     const shopper = turn.sender === "shopper";
@@ -293,7 +291,8 @@ function renderTicket(ticket, notes = []) {
       el("div", { class: "text", text: turn.text }));
     if (shopper) {
       const signals = el("div", { class: "signals" });
-      if (turn.intent) signals.append(el("span", { class: "intent", text: `${t("intent")}: ${turn.intent}` }));
+      if (turn.intent) signals.append(el("span", { class: "intent", text: `${t("intent")}: ${turn.intent_label || turn.intent}`,
+                                                               title: turn.intent }));
       if (typeof turn.confidence === "number") {
         signals.append(el("span", { class: "confidence",
                                     text: `${t("confidence")}: ${Math.round(turn.confidence * 100)}%` }));
@@ -305,29 +304,7 @@ function renderTicket(ticket, notes = []) {
     return item;
   }));
 
-  $("ctx-reason").textContent = reasonLabel(ticket.reason);
-  const trend = ticket.transcript.filter((turn) => turn.sender === "shopper")
-    .map((turn) => sentimentChip(turn.sentiment, "li")).filter(Boolean);
-  $("ctx-trend").replaceChildren(...(trend.length ? trend : [el("li", { class: "muted", text: t("none") })]));
-
-  const note = $("ctx-transfer-note");
-  note.textContent = ticket.note ? t("transferNoteFrom", { note: ticket.note }) : "";
-  note.hidden = !ticket.note;
-
-  const slots = Object.entries(ticket.slots || {}).filter(([, v]) => v !== null && v !== undefined && v !== "");
-  $("ctx-slots").replaceChildren(...(slots.length
-    ? slots.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: plain(v) })])
-    : [el("dd", { class: "muted", text: t("none") })]));
-
-  const orders = ticket.orders || [];
-  $("ctx-orders").replaceChildren(...(orders.length ? orders.map((order) => {
-    const head = [order.order_no || order.id, order.status_label || order.status].filter(Boolean).join(" · ");
-    const extra = [order.title, order.carrier_name, order.tracking_no,
-      typeof order.paid_cents === "number" ? "¥" + (order.paid_cents / 100).toFixed(2) : null]
-      .filter(Boolean).join(" · ");
-    return el("li", {}, el("strong", { text: head || plain(order) }), extra ? el("div", { text: extra }) : null);
-  }) : [el("li", { class: "muted", text: t("none") })]));
-
+  renderContext(ticket);
   renderNotes(notes);
 
   const held = mine(ticket);
@@ -338,6 +315,10 @@ function renderTicket(ticket, notes = []) {
   const groups = $("transfer-group");
   groups.replaceChildren(...GROUP_KEYS.filter((g) => g !== ticket.group)
     .map((g) => el("option", { value: g, text: groupLabel(g) })));
+
+  const tools = { user: state.user, held, attempt, errorText, toast };
+  showQuickReplies(ticket, tools);
+  showOrderActions(ticket, tools);
 }
 
 function renderNotes(notes) {
@@ -387,6 +368,7 @@ async function start() {
   $("resolve").addEventListener("click", () => finish("/resolve", {}, t("resolved")));
   $("release").addEventListener("click", () => finish("/release", {}, t("released")));
   $("presence-status").addEventListener("change", (e) => heartbeat(e.target.value));
+  setUpComposer();
   try {
     signedIn(await get("/me"));
   } catch (_) {

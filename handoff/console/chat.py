@@ -1,0 +1,60 @@
+"""Talking to the shopper: the chat's messages, and sending one as the agent who holds it.
+
+Sending goes through here rather than the socket so it gets the API's CSRF check and
+error handling; the message is in the chat log before it is published, so a shopper
+who is offline at that moment finds it on reconnect.
+"""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+from handoff.chatlog import Entry
+from handoff.console.announcements import announce
+from handoff.console.api import authenticate, blocking, read_json, text_field, visible_status
+from handoff.console.errors import ConsoleError, refusal_error
+from handoff.console.live import console_entry
+from handoff.tickets import TicketState
+from handoff.transitions import Refusal
+from connectors.text import Limits, MessageRejected, clean_message
+
+chat = Blueprint("console_chat", url_prefix="/console")
+
+MAX_MESSAGE_CHARS = 1000
+
+
+@chat.get("/api/tickets/<ticket_id>/messages")
+async def messages(request: Request, ticket_id: str) -> HTTPResponse:
+    caller = await authenticate(request)
+    await visible_status(request, caller, ticket_id)
+    entries = await blocking(request.app.ctx.chatlog.ticket_messages, ticket_id)
+    return json_response({"messages": [console_entry(e) for e in entries]})
+
+
+@chat.post("/api/tickets/<ticket_id>/messages")
+async def send(request: Request, ticket_id: str) -> HTTPResponse:
+    caller = await authenticate(request)
+    raw = text_field(read_json(request), "text", max_chars=MAX_MESSAGE_CHARS * 4)
+    try:
+        text = clean_message(raw, Limits(MAX_MESSAGE_CHARS))
+    except MessageRejected as rejected:
+        raise ConsoleError(400, rejected.code, f"{rejected.text} / The message is empty or too long.")
+    status = await visible_status(request, caller, ticket_id)
+    if not status.state.held or status.agent_id != caller.agent_id:
+        raise refusal_error(Refusal.NOT_YOURS if status.state.open else Refusal.CLOSED)
+    ctx = request.app.ctx
+    if status.state != TicketState.ACTIVE:
+        outcome = await blocking(ctx.desk.mark_replied, ticket_id, caller.agent_id)
+        if not outcome.ok:
+            raise refusal_error(outcome.refusal)
+        if status.state == TicketState.OFFERED:     # replying accepts the offer
+            await announce(ctx, outcome.status, "joined", caller.user.display_name)
+    ticket = await blocking(ctx.queue.ticket, ticket_id)
+    entry = await blocking(ctx.chatlog.append, Entry(
+        status.conversation_id, "agent", text, ticket.shopper_id if ticket else None, ticket_id,
+        sender_id=caller.agent_id, payload={"agent_name": caller.user.display_name}))
+    await ctx.feed.publish(entry)
+    return json_response({"message": console_entry(entry)}, status=201)
