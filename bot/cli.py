@@ -33,12 +33,15 @@ def child_env(settings: Settings, redis_url: str) -> Dict[str, str]:
         "REDIS_PASSWORD": redis.password,
         "TRACKER_DB_URL": settings.tracker_db_url,
         "ACTION_PORT": str(settings.action_port),
+        "ORDER_API_URL": settings.order_api_url,
+        # Without a secret of its own the console may only run as a developer's copy.
+        **({} if os.environ.get("CONSOLE_SECRET") else {"CONSOLE_DEV": "1"}),
     }
 
 
 def ports_in_use(settings: Settings) -> List[int]:
     ports = [settings.rasa_port, settings.action_port, settings.order_service_port,
-             settings.storefront_port]
+             settings.storefront_port, settings.console_port]
     if not settings.redis_url:
         ports.append(settings.embedded_redis_port)
     busy = []
@@ -58,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Otherwise the health checks would find the other instance and call it ours.
         print(f"xiaoer: port(s) {', '.join(map(str, busy))} already in use — is another "
               "`xiaoer run` still running? Stop it or set RASA_PORT, ACTION_PORT, "
-              "ORDER_SERVICE_PORT, STOREFRONT_PORT, EMBEDDED_REDIS_PORT.", file=sys.stderr)
+              "ORDER_SERVICE_PORT, STOREFRONT_PORT, CONSOLE_PORT, EMBEDDED_REDIS_PORT.", file=sys.stderr)
         return 1
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -66,9 +69,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         redis_url = settings.redis_url or _start_embedded_redis(group, settings)
         group.env = child_env(settings, redis_url)
+        if group.env.get("CONSOLE_DEV") == "1":
+            group.log("CONSOLE_SECRET is not set: the console uses its development secret (never deploy so)")
         python = str(VENV_BIN / "python")
         for step in (["migrate"], ["seed"]):
             _run_step(group, [python, "-m", "order_service", *step])
+        _run_step(group, [python, "-m", "handoff.console", "first-admin",
+                          "--password-file", str(admin_password_file(settings))])
         from bot import training
 
         if training.is_current():
@@ -76,36 +83,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         else:
             group.log("training the model (about a minute) …")
             _run_step(group, [python, "-m", "bot.cli", "train"], LOG_LEVEL="WARNING")
-        host = settings.bind_host
-        services = [
-            Service(
-                "orders",
-                [python, "-m", "order_service", "serve", "--host", host,
-                 "--port", str(settings.order_service_port)],
-                f"http://127.0.0.1:{settings.order_service_port}/health",
-            ),
-            Service(
-                "actions",
-                [python, "-m", "rasa_sdk", "--actions", "actions",
-                 "--port", str(settings.action_port)],
-                f"http://127.0.0.1:{settings.action_port}/health",
-            ),
-            Service(
-                "store",
-                [python, "-m", "storefront", "--host", host,
-                 "--port", str(settings.storefront_port)],
-                f"http://127.0.0.1:{settings.storefront_port}/health",
-            ),
-            Service(
-                "rasa",
-                [str(VENV_BIN / "rasa"), "run", "-m", "models/xiaoer.tar.gz",
-                 "--enable-api", "--auth-token", settings.rasa_api_token,
-                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
-                 "-i", host, "--port", str(settings.rasa_port), "--cors", "*"],
-                f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/",
-                startup_timeout=300,
-            ),
-        ]
+        ports = {"orders": settings.order_service_port, "actions": settings.action_port,
+                 "store": settings.storefront_port, "console": settings.console_port,
+                 "rasa": settings.rasa_port}
+        services = [service_for(name, port, settings) for name, port in ports.items()]
         processes = [(s, group.start(s)) for s in services]
         for service, process in processes:
             group.wait_healthy(service, process)
@@ -119,9 +100,58 @@ def cmd_run(args: argparse.Namespace) -> int:
         group.log(f"demo store (chat as a demo shopper): http://127.0.0.1:{settings.storefront_port}/")
         group.log(f"Rasa (REST: /webhooks/rest/webhook): http://127.0.0.1:{settings.rasa_port}/")
         group.log(f"order API: http://127.0.0.1:{settings.order_service_port}/openapi.yaml")
+        group.log(f"agent console: http://127.0.0.1:{settings.console_port}/console/ "
+                  f"(first login: admin, password in {admin_password_file(settings)})")
         group.log("press Ctrl-C to stop")
 
     return run_until_interrupted(group, ready)
+
+
+def service_for(name: str, port: int, settings: Settings):
+    """The command that runs one of the product's processes on ``port``."""
+    from bot.processes import Service
+
+    python, host = str(VENV_BIN / "python"), settings.bind_host
+    if name == "orders":
+        return Service(name, [python, "-m", "order_service", "serve", "--host", host, "--port", str(port)],
+                       f"http://127.0.0.1:{port}/health")
+    if name == "actions":
+        return Service(name, [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                       f"http://127.0.0.1:{port}/health")
+    if name == "store":
+        return Service(name, [python, "-m", "storefront", "--host", host, "--port", str(port)],
+                       f"http://127.0.0.1:{port}/health")
+    if name == "console":
+        return Service(name, [python, "-m", "handoff.console", "serve", "--host", host, "--port", str(port)],
+                       f"http://127.0.0.1:{port}/console/health")
+    if name == "rasa":
+        return Service(name, [str(VENV_BIN / "rasa"), "run", "-m", "models/xiaoer.tar.gz",
+                              "--enable-api", "--auth-token", settings.rasa_api_token,
+                              "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
+                              "-i", host, "--port", str(port), "--cors", "*"],
+                       f"http://127.0.0.1:{port}/webhooks/rest/", startup_timeout=300)
+    raise ValueError(f"no service {name!r}")
+
+
+def cmd_replica(args: argparse.Namespace) -> int:
+    """One more Rasa or console process beside a running product (same Redis, same databases)."""
+    from bot.processes import ProcessGroup, run_until_interrupted
+
+    settings = get_settings()
+    redis_url = settings.redis_url or f"redis://127.0.0.1:{settings.embedded_redis_port}/0"
+    group = ProcessGroup(child_env(settings, redis_url), str(ROOT))
+    service = service_for(args.kind, args.port, settings)
+    try:
+        group.wait_healthy(service, group.start(service))
+    except (RuntimeError, KeyboardInterrupt) as error:
+        group.log(f"start-up failed: {error}")
+        group.stop()
+        return 1
+    return run_until_interrupted(group, lambda: group.log(f"{args.kind} replica healthy on port {args.port}"))
+
+
+def admin_password_file(settings: Settings) -> Path:
+    return settings.var_dir / "console-admin-password.txt"
 
 
 def _start_embedded_redis(group, settings: Settings) -> str:
@@ -202,6 +232,18 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_benchmark_handoff(args: argparse.Namespace) -> int:
+    from bot import handoff_benchmark
+
+    out = ROOT / "results" / "handoff-benchmark.json"
+    figures = handoff_benchmark.run(get_settings(), args.rounds, out)
+    print(f"{'latency (ms)':<24}{'p50':>8}{'p95':>8}{'max':>8}   n")
+    for name, row in figures.items():
+        print(f"{name:<24}{row['p50']:>8}{row['p95']:>8}{row['max']:>8}   {row['n']}")
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
 def cmd_record_stories(args: argparse.Namespace) -> int:
     """Plays scripted conversations against the running product; writes test stories."""
     from bot import stories
@@ -246,12 +288,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     bench.add_argument("--rounds", type=int, default=10)
     bench.add_argument("--skip-training", action="store_true", help="do not time a full training")
     bench.set_defaults(func=cmd_benchmark)
+    handoff_bench = commands.add_parser(
+        "benchmark-handoff", help="handoff and agent/shopper message latency (needs `run`)")
+    handoff_bench.add_argument("--rounds", type=int, default=30)
+    handoff_bench.set_defaults(func=cmd_benchmark_handoff)
     record = commands.add_parser(
         "record-stories", help="record scripted conversations as test stories (needs `run`)"
     )
     record.add_argument("script", help="YAML file of conversations")
     record.add_argument("--out", required=True, help="test story file to write")
     record.set_defaults(func=cmd_record_stories)
+    replica = commands.add_parser("replica", help="one more rasa or console process beside `run`")
+    replica.add_argument("kind", choices=("rasa", "console"))
+    replica.add_argument("--port", type=int, required=True)
+    replica.set_defaults(func=cmd_replica)
     token = commands.add_parser("token", help="sign a shopper token (development)")
     token.add_argument("shopper_id")
     token.add_argument("--ttl", type=int, default=7200)

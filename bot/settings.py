@@ -69,6 +69,7 @@ class Settings:
     action_port: int
     order_service_port: int
     storefront_port: int
+    console_port: int
     embedded_redis_port: int
     max_message_chars: int
     action_deadline_seconds: float
@@ -99,6 +100,7 @@ class Settings:
             action_port=int(_env("ACTION_PORT", "5055")),
             order_service_port=order_service_port,
             storefront_port=int(_env("STOREFRONT_PORT", "8000")),
+            console_port=int(_env("CONSOLE_PORT", "8020")),
             embedded_redis_port=int(_env("EMBEDDED_REDIS_PORT", "6390")),
             max_message_chars=int(_env("MAX_MESSAGE_CHARS", "1000")),
             action_deadline_seconds=float(_env("ACTION_DEADLINE_SECONDS", "10")),

@@ -13,14 +13,16 @@ import socket
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+from bot.chat_clients import WidgetClient
 from bot.settings import ROOT
 from connectors.identity import issue_token
 from handoff.config import HandoffConfig
@@ -36,11 +38,13 @@ RASA_TOKEN = "e2e-rasa-api-token"
 class Stack:
     rasa_url: str
     store_url: str
+    console_url: str
     order_url: str
     database_url: str
     redis_url: str
     log_path: Path
     handoff: HandoffConfig
+    env: Dict[str, str]
 
     def token(self, shopper_id: str, ttl: int = 600) -> str:
         return issue_token(shopper_id, SECRET, ttl)
@@ -78,6 +82,38 @@ class Stack:
     def engine(self) -> sa.engine.Engine:
         return sa.create_engine(self.database_url)
 
+    @contextmanager
+    def replica(self, kind: str) -> Iterator[str]:
+        """One more ``rasa`` or ``console`` process beside the stack, via ``xiaoer replica``."""
+        port = free_port()
+        log_path = self.log_path.with_name(f"replica-{kind}-{port}.log")
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen([PYTHON, "-m", "bot.cli", "replica", kind, "--port", str(port)],
+                                       cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + 300
+                while b"replica healthy" not in log_path.read_bytes():
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError(f"{kind} replica did not start:\n{log_path.read_text()[-3000:]}")
+                    time.sleep(0.3)
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def add_agent(self, login: str, name: str, groups=("presale", "logistics", "after_sales", "complaints"),
+                  role: str = "agent") -> str:
+        """Creates a console account with the product's own command; returns its password."""
+        password = f"pw-{uuid.uuid4().hex}"
+        subprocess.run([PYTHON, "-m", "handoff.console", "add-user", login, "--name", name,
+                        "--role", role, "--groups", ",".join(groups), "--password-env", "AGENT_PASSWORD"],
+                       cwd=ROOT, env={**self.env, "AGENT_PASSWORD": password}, check=True,
+                       stdout=subprocess.DEVNULL)
+        return password
+
 
 @dataclass
 class Conversation:
@@ -103,7 +139,7 @@ class Conversation:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("xiaoer-var")
-    ports = {name: free_port() for name in ("rasa", "actions", "orders", "store", "redis")}
+    ports = {name: free_port() for name in ("rasa", "actions", "orders", "store", "console", "redis")}
     database = isolated_database(var_dir)
     database_url = database.__enter__()
     env = {
@@ -114,6 +150,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         "ACTION_PORT": str(ports["actions"]),
         "ORDER_SERVICE_PORT": str(ports["orders"]),
         "STOREFRONT_PORT": str(ports["store"]),
+        "CONSOLE_PORT": str(ports["console"]),
         "EMBEDDED_REDIS_PORT": str(ports["redis"]),
         "SHOPPER_TOKEN_SECRET": SECRET,
         "ORDER_API_TOKEN": ORDER_TOKEN,
@@ -138,11 +175,13 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     yield Stack(
         rasa_url=f"http://127.0.0.1:{ports['rasa']}",
         store_url=f"http://127.0.0.1:{ports['store']}",
+        console_url=f"http://127.0.0.1:{ports['console']}",
         order_url=f"http://127.0.0.1:{ports['orders']}",
         database_url=database_url,
         redis_url=os.environ.get("REDIS_URL") or f"redis://127.0.0.1:{ports['redis']}/0",
         log_path=log_path,
         handoff=HandoffConfig.from_env(env),
+        env=env,
     )
     process.send_signal(signal.SIGINT)
     try:
@@ -154,6 +193,21 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     for name, port in ports.items():
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"{name} still listening after Ctrl-C"
+
+
+@pytest.fixture
+def connect(stack):
+    """Opens widget sockets to the stack (``connect(token=…)`` or ``connect(visitor_id=…)``), closed after the test."""
+    clients = []
+
+    def _connect(**kwargs) -> WidgetClient:
+        client = WidgetClient(stack.rasa_url, **kwargs)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture(scope="session")
