@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import money, normalize_order_no, short_time
-from actions.handoff import escalate
+from actions.handoff import escalate, order_api_down
 from actions.order_api import OrderApiError, RuleRefusal
 from actions.refusals import explain
 from actions.runtime import (
@@ -104,8 +104,7 @@ class ActionProductInquiry(Action):
         try:
             product = await self.find_product(tracker, text)
         except OrderApiError:
-            dispatcher.utter_message(response="utter_order_api_unavailable")
-            return []
+            return await order_api_down(dispatcher, tracker)
         if product is None:
             dispatcher.utter_message(response="utter_product_not_found")
             return []
@@ -176,8 +175,7 @@ class ActionPaymentIssue(Action):
                     return []
                 order = await call(api.get_order, shopper, orders[0].order_no)
         except OrderApiError:
-            dispatcher.utter_message(response="utter_order_api_unavailable")
-            return []
+            return await order_api_down(dispatcher, tracker)
         paid = order.raw.get("paid_at")
         response = "utter_payment_paid" if paid else "utter_payment_unpaid"
         dispatcher.utter_message(

@@ -12,13 +12,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms.invoice import KINDS as INVOICE_KINDS
-from actions.forms.refund import KINDS as REFUND_KINDS
+from actions.forms.kinds import INVOICE_KINDS, REFUND_KINDS
 from actions.order_api import Order, OrderApiError
 from actions.policy import refund_reasons
 from actions.runtime import call, latest_intent, order_api, shopper_id
 from bot.settings import get_settings
 from handoff.chatlog import ChatLog, Entry
+from handoff.config import HandoffConfig
 from handoff.db import database_url
 from handoff.queue import HandoffQueue, Place
 from handoff.tickets import Ticket, Turn, group_for
@@ -74,8 +74,9 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
     """
     shopper = shopper_id(tracker)
     slots = {k: v for k, v in tracker.slots.items() if v is not None and k not in INTERNAL_SLOTS}
-    labels, orders = await asyncio.gather(slot_labels(slots),
-                                          context_orders(shopper, tracker.get_slot("order_no")))
+    labels, orders, vip = await asyncio.gather(slot_labels(slots),
+                                               context_orders(shopper, tracker.get_slot("order_no")),
+                                               is_vip(shopper))
     ticket = Ticket(
         conversation_id=tracker.sender_id,
         shopper_id=shopper,
@@ -85,6 +86,7 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
         slots=slots,
         slot_labels=labels,
         orders=orders,
+        vip=vip,
     )
     queue = handoff_queue()
     try:
@@ -106,6 +108,42 @@ async def escalate(dispatcher: CollectingDispatcher, tracker: Tracker, reason: s
             logger.exception("could not record the handoff of %s", tracker.sender_id)
     tell_place(dispatcher, place, str(queue.store.config.service_hours))
     return [SlotSet("handoff_reason", None)]
+
+
+async def order_api_down(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The order system did not answer: say so, and let a person take it from here."""
+    dispatcher.utter_message(response="utter_order_api_unavailable_handoff")
+    return await escalate(dispatcher, tracker, "order_api_failure")
+
+
+async def is_vip(shopper: Optional[str]) -> bool:
+    """A VIP by the merchant's own levels; unknown (visitor, order API down) counts as not."""
+    if shopper is None:
+        return False
+    try:
+        profile = await call(order_api().get_shopper, shopper)
+    except OrderApiError:
+        return False
+    return int(profile.get("vip_level") or 0) >= handoff_config().vip_level
+
+
+async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, shopper: str,
+                    amount_cents: int = 0) -> List[EventType]:
+    """The merchant's business rules: a request the bot has just filed also gets a person
+    when it is a large refund or the shopper is a VIP. The request stands either way;
+    the person reviews it (the console approves refunds) and answers what comes next."""
+    if amount_cents > handoff_config().refund_review_above_cents:
+        dispatcher.utter_message(response="utter_handoff_large_refund")
+        return await escalate(dispatcher, tracker, "high_value_refund")
+    if await is_vip(shopper):
+        dispatcher.utter_message(response="utter_handoff_vip")
+        return await escalate(dispatcher, tracker, "vip_after_sales")
+    return []
+
+
+def handoff_config() -> HandoffConfig:
+    queue = handoff_queue()
+    return queue.store.config if queue else HandoffConfig.from_env()
 
 
 def tell_place(dispatcher: CollectingDispatcher, place: Place, hours: str) -> None:

@@ -181,6 +181,10 @@ class OrderApi:
         body = self._request("GET", _path("policy"))
         return self._parse(lambda: dict(body))
 
+    def get_shopper(self, shopper_id: str) -> Dict[str, Any]:
+        body = self._request("GET", _path("shoppers", shopper_id))
+        return self._parse(lambda: dict(body))
+
     def list_refunds(self, shopper_id: str) -> List[Dict[str, Any]]:
         body = self._request("GET", _path("shoppers", shopper_id, "refunds"))
         return self._parse(lambda: list(body["refunds"]))

@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.formatting import money, normalize_order_no, short_time
+from actions.handoff import order_api_down
 from actions.order_api import (
     Order,
     OrderApi,
@@ -62,8 +63,7 @@ class OrderRequest(ABC):
             )
         except asyncio.TimeoutError:
             dispatcher.messages.clear()
-            dispatcher.utter_message(response="utter_order_api_unavailable")
-            return []
+            return await order_api_down(dispatcher, tracker)
 
     async def _handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, order_no: str = None
@@ -83,8 +83,7 @@ class OrderRequest(ABC):
             dispatcher.utter_message(response="utter_order_not_found", order_no=order_no)
             return [SlotSet("order_no", None)]
         except OrderApiError:
-            dispatcher.utter_message(response="utter_order_api_unavailable")
-            return []
+            return await order_api_down(dispatcher, tracker)
         if not candidates:
             dispatcher.utter_message(response=self.none_response)
             return [SlotSet("pending_request", None)]
@@ -92,8 +91,7 @@ class OrderRequest(ABC):
             try:
                 return await self._answered(ctx, candidates[0])
             except OrderApiError:
-                dispatcher.utter_message(response="utter_order_api_unavailable")
-                return []
+                return await order_api_down(dispatcher, tracker)
         dispatcher.utter_message(
             response="utter_choose_order",
             count=len(candidates),

@@ -54,8 +54,8 @@ def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
 class ShopperAction(Action, ABC):
     """An action about the logged-in shopper's own data.
 
-    Visitors are asked to log in and an unreachable order API is explained, so each
-    action only has to say what it knows.
+    Visitors are asked to log in, and when the order API cannot answer the shopper is
+    told so and handed to a person, so each action only has to say what it knows.
     """
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -67,8 +67,10 @@ class ShopperAction(Action, ABC):
         try:
             return await self.answer(dispatcher, tracker, shopper)
         except OrderApiError:
-            dispatcher.utter_message(response="utter_order_api_unavailable")
-            return []
+            # Imported here: actions.handoff builds on this module.
+            from actions.handoff import order_api_down
+
+            return await order_api_down(dispatcher, tracker)
 
     @abstractmethod
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,

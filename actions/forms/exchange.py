@@ -156,7 +156,7 @@ class SubmitExchangeForm(SubmitForm):
     form = "exchange_form"
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     shopper: str, order_no: str) -> None:
+                     shopper: str, order_no: str) -> Optional[int]:
         api = order_api()
         order = await call(api.get_order, shopper, order_no)
         item_sku = str((order.raw.get("items") or [{}])[0].get("sku_id"))
@@ -167,3 +167,4 @@ class SubmitExchangeForm(SubmitForm):
             exchange_id=exchange.get("exchange_id", ""),
             wanted_spec=(exchange.get("wanted") or {}).get("spec", ""),
         )
+        return 0     # the exchange waits for review; no money is at stake

@@ -12,14 +12,13 @@ from actions.formatting import money, short_time
 from actions.forms.base import (
     OrderFormValidation, SubmitForm, answers_freely, is_requested, latest_choice, register,
 )
+from actions.forms.kinds import INVOICE_KINDS
 from actions.runtime import call, latest_text, order_api
 
 KIND_SLOT = "invoice_kind"
 TITLE_SLOT = "invoice_title"
 TAX_SLOT = "invoice_tax_id"
 EMAIL_SLOT = "invoice_email"
-KINDS = {"electronic_normal": "电子普通发票", "paper_normal": "纸质普通发票",
-         "special_vat": "增值税专用发票"}
 KIND_WORDS = [("special_vat", ("专票", "专用发票", "增值税专用")),
               ("paper_normal", ("纸质", "纸票", "寄")),
               ("electronic_normal", ("电子", "普票", "普通发票"))]
@@ -64,7 +63,7 @@ class ValidateInvoiceForm(OrderFormValidation):
 
     async def extract_invoice_kind(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         choice = latest_choice(tracker)
-        if choice in KINDS:
+        if choice in INVOICE_KINDS:
             return {KIND_SLOT: choice}
         text = latest_text(tracker)
         for kind, words in KIND_WORDS:
@@ -121,7 +120,7 @@ class ValidateInvoiceForm(OrderFormValidation):
         tax = tracker.get_slot(TAX_SLOT)
         return {
             "order_no": order.order_no,
-            "kind_label": KINDS[tracker.get_slot(KIND_SLOT)],
+            "kind_label": INVOICE_KINDS[tracker.get_slot(KIND_SLOT)],
             "title": title,
             "tax_id": f"税号 {tax}" if tax and not is_personal(title) else "个人抬头无需税号",
             "delivery": tracker.get_slot(EMAIL_SLOT) or "随包裹或单独寄出",

@@ -18,13 +18,13 @@ from actions.forms.base import (
     OrderFormValidation, SubmitForm, answers_freely, choice_button, is_requested, latest_choice,
     register,
 )
+from actions.forms.kinds import REFUND_KINDS
 from actions.order_api import Order
 from actions.policy import refund_reasons
 from actions.runtime import call, latest_intent, latest_text, order_api, shopper_id
 
 KIND_SLOT = "refund_kind"
 REASON_SLOT = "refund_reason"
-KINDS = {"refund_only": "仅退款", "return_refund": "退货退款"}
 KIND_WORDS = {"refund_only": ("仅退款", "只退款", "不退货", "不用退货"), "return_refund": ("退货",)}
 # Words shoppers use for each platform reason, checked in this order.
 REASON_WORDS = [
@@ -45,7 +45,7 @@ DELIVERED = ("delivered", "completed")
 
 
 def allowed_kinds(order: Order) -> List[str]:
-    return [k for k in KINDS if k in order.allowed_actions]
+    return [k for k in REFUND_KINDS if k in order.allowed_actions]
 
 
 def reason_from_text(text: str) -> Optional[str]:
@@ -72,7 +72,7 @@ class ValidateRefundForm(OrderFormValidation):
 
     async def extract_refund_kind(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         choice = latest_choice(tracker)
-        if choice in KINDS:
+        if choice in REFUND_KINDS:
             return {KIND_SLOT: choice}
         text = latest_text(tracker)
         for kind, words in KIND_WORDS.items():
@@ -86,7 +86,7 @@ class ValidateRefundForm(OrderFormValidation):
         order = await self.chosen_order(tracker)
         if value not in allowed_kinds(order):
             dispatcher.utter_message(
-                response="utter_refund_kind_not_allowed", kind_label=KINDS.get(value, value),
+                response="utter_refund_kind_not_allowed", kind_label=REFUND_KINDS.get(value, value),
                 status_label=order.status_label,
             )
             return self.failed(dispatcher, tracker, KIND_SLOT)
@@ -113,7 +113,7 @@ class ValidateRefundForm(OrderFormValidation):
         order = await self.chosen_order(tracker) if tracker.get_slot("form_order_no") else None
         reasons = await refund_reasons()
         if value not in {r["code"] for r in reasons_for(reasons, kind, order)}:
-            reason_refused(dispatcher, reasons, value, order, KINDS.get(kind, ""))
+            reason_refused(dispatcher, reasons, value, order, REFUND_KINDS.get(kind, ""))
             return self.failed(dispatcher, tracker, REASON_SLOT)
         return self.passed(REASON_SLOT, value)
 
@@ -122,7 +122,7 @@ class ValidateRefundForm(OrderFormValidation):
         labels = {r["code"]: r["label"] for r in await refund_reasons()}
         return {
             "order_no": order.order_no, "title": order.title,
-            "kind_label": KINDS[tracker.get_slot(KIND_SLOT)],
+            "kind_label": REFUND_KINDS[tracker.get_slot(KIND_SLOT)],
             "reason_label": labels.get(tracker.get_slot(REASON_SLOT), "其他"),
             "amount": money(int(order.raw.get("refundable_cents") or order.paid_cents)),
         }
@@ -182,7 +182,7 @@ class AskRefundKind(Action):
     async def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(
             response="utter_ask_refund_kind",
-            buttons=[choice_button(label, kind) for kind, label in KINDS.items()],
+            buttons=[choice_button(label, kind) for kind, label in REFUND_KINDS.items()],
         )
         return []
 
@@ -204,7 +204,7 @@ class SubmitRefundForm(SubmitForm):
     form = "refund_form"
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     shopper: str, order_no: str) -> None:
+                     shopper: str, order_no: str) -> Optional[int]:
         refund = await call(
             order_api().create_refund, shopper, order_no,
             tracker.get_slot(KIND_SLOT), tracker.get_slot(REASON_SLOT),
@@ -217,7 +217,8 @@ class SubmitRefundForm(SubmitForm):
         }
         if refund.get("status") == "refunded":
             dispatcher.utter_message(response="utter_refund_done", **values)
-        else:
-            response = ("utter_refund_requested_return" if refund.get("kind") == "return_refund"
-                        else "utter_refund_requested")
-            dispatcher.utter_message(response=response, **values)
+            return None
+        response = ("utter_refund_requested_return" if refund.get("kind") == "return_refund"
+                    else "utter_refund_requested")
+        dispatcher.utter_message(response=response, **values)
+        return int(refund.get("amount_cents") or 0)

@@ -307,6 +307,26 @@ async def chats(request: Request) -> HTTPResponse:
     return json_response({"chats": await blocking(rows)})
 
 
+@console.get("/api/colleagues")
+async def colleagues(request: Request) -> HTTPResponse:
+    """Online agents a chat can be transferred to: of the caller's groups (all, for supervisors)."""
+    caller = await authenticate(request)
+    groups = tuple(GROUPS) if caller.user.is_supervisor else caller.user.groups
+    presence = request.app.ctx.presence
+
+    def rows():
+        found = {}
+        for group in groups:
+            for agent in presence.online(group):
+                if agent.agent_id != caller.agent_id:
+                    found[agent.agent_id] = {"login": agent.agent_id, "name": agent.name,
+                                             "groups": list(agent.groups), "load": agent.load,
+                                             "max_chats": agent.max_chats}
+        return sorted(found.values(), key=lambda a: (a["load"] >= a["max_chats"], a["name"]))
+
+    return json_response({"colleagues": await blocking(rows)})
+
+
 @console.post("/api/next")
 async def take_next(request: Request) -> HTTPResponse:
     caller = await authenticate(request)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import handoff, runtime
+from handoff.db import migrate
 from tests.services import isolated_database, order_service
 
 TOKEN = "actions-test-order-token"
@@ -34,13 +35,27 @@ def engine(order_db):
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def chat_log_db(tmp_path_factory):
+    with isolated_database(tmp_path_factory.mktemp("chatlog")) as url:
+        migrate(url)
+        yield url
+
+
 @pytest.fixture(autouse=True)
-def api_points_at_the_test_service(monkeypatch, order_service_url):
+def api_points_at_the_test_service(monkeypatch, order_service_url, redis_url, prefix, chat_log_db):
+    """The order service of this session; handoffs go to this test's own queue and chat log."""
     monkeypatch.setenv("ORDER_API_URL", order_service_url)
     monkeypatch.setenv("ORDER_API_TOKEN", TOKEN)
-    runtime.order_api.cache_clear()
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("HANDOFF_KEY_PREFIX", prefix)
+    monkeypatch.setenv("CONSOLE_DATABASE_URL", chat_log_db)
+    caches = (runtime.order_api, handoff.handoff_queue, handoff.chat_log)
+    for cache in caches:
+        cache.cache_clear()
     yield
-    runtime.order_api.cache_clear()
+    for cache in caches:
+        cache.cache_clear()
 
 
 def tracker(

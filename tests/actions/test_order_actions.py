@@ -103,12 +103,14 @@ async def test_a_number_without_a_pending_question_asks_what_for(engine):
         "/order_status", "/track_logistics"]
 
 
-async def test_an_unreachable_order_service_is_explained(monkeypatch, engine):
-    from actions import runtime
+async def test_an_unreachable_order_service_is_explained_and_handed_to_a_person(monkeypatch, engine):
+    from actions import handoff, runtime
 
     monkeypatch.setenv("ORDER_API_URL", "http://127.0.0.1:9")
     runtime.order_api.cache_clear()
     shopper = orders_db.shoppers_with_in_transit(engine, 1)[0]
     messages, events = await run(ActionTrackLogistics(), tracker("快递呢", shopper_id=shopper))
-    assert [m["response"] for m in messages] == ["utter_order_api_unavailable"]
-    assert events == []
+    assert [m["response"] for m in messages][0] == "utter_order_api_unavailable_handoff"
+    assert messages[1]["response"].startswith("utter_handoff_")
+    ticket = handoff.handoff_queue().open_ticket_of(f"s-{shopper}:test")
+    assert (ticket.reason, ticket.group, ticket.orders) == ("order_api_failure", "after_sales", [])

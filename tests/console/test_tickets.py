@@ -156,3 +156,19 @@ async def test_notes_are_stored_with_author_and_time(browser, users, enqueue, db
     lulu = await signed_in(browser, "lulu")
     assert (await lulu.get(f"/console/api/tickets/{ticket_id}/notes")).status == 404
     assert (await amei.post(f"/console/api/tickets/{ticket_id}/notes", {"body": "  "})).status == 400
+
+
+async def test_colleagues_are_the_online_agents_of_my_groups(browser, users, store):
+    users("amei", groups=("presale", "logistics"))
+    users("bobo", groups=("presale",), name="波波", max_chats=1)
+    users("lulu", groups=("logistics",), name="露露")
+    users("kiki", groups=("complaints",), name="琪琪")
+    users("boss", groups=(), role="supervisor", name="店长")
+    amei = await signed_in(browser, "amei")
+    for login in ("bobo", "lulu", "kiki"):
+        await signed_in(browser, login)
+    await (await signed_in(browser, "lulu")).post("/console/api/heartbeat", {"status": "away"})
+    listed = (await amei.get("/console/api/colleagues")).json()["colleagues"]
+    assert [(c["login"], c["name"], c["max_chats"]) for c in listed] == [("bobo", "波波", 1)]
+    everyone = (await (await signed_in(browser, "boss")).get("/console/api/colleagues")).json()["colleagues"]
+    assert {c["login"] for c in everyone} == {"amei", "bobo", "kiki"}

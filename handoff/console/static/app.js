@@ -312,9 +312,10 @@ function renderTicket(ticket, notes = []) {
   for (const control of document.querySelectorAll("#actions button, #actions select, #actions input")) {
     control.disabled = !held;
   }
-  const groups = $("transfer-group");
-  groups.replaceChildren(...GROUP_KEYS.filter((g) => g !== ticket.group)
-    .map((g) => el("option", { value: g, text: groupLabel(g) })));
+  $("transfer-groups").replaceChildren(...GROUP_KEYS.filter((g) => g !== ticket.group)
+    .map((g) => el("option", { value: "group:" + g, text: groupLabel(g) })));
+  $("transfer-agents").replaceChildren();
+  if (held) loadColleagues(ticket.ticket_id);
 
   const tools = { user: state.user, held, attempt, errorText, toast };
   showQuickReplies(ticket, tools);
@@ -348,12 +349,24 @@ async function finish(path, body, message) {
   else select(id);   // show the ticket's current state after a refusal
 }
 
+// Colleagues online now, for "transfer to a person"; full ones are listed but disabled.
+async function loadColleagues(ticketId) {
+  const data = await attempt(() => get("/colleagues"));
+  if (!data || state.selected !== ticketId) return;
+  $("transfer-agents").replaceChildren(...data.colleagues.map((c) => el("option", {
+    value: "agent:" + c.login, text: t("colleague", { name: c.name, load: c.load, max: c.max_chats }),
+    ...(c.load >= c.max_chats ? { disabled: "" } : {}) })));
+}
+
 function transfer(event) {
   event.preventDefault();
-  const group = $("transfer-group").value;
+  const select = $("transfer-group");
+  const [kind, target] = select.value.split(/:(.*)/s);
   const note = $("transfer-note").value.trim();
-  finish("/transfer", note ? { group, note } : { group }, t("transferred", { group: groupLabel(group) }))
-    .then(() => { $("transfer-note").value = ""; });
+  const body = kind === "agent" ? { agent: target } : { group: target };
+  if (note) body.note = note;
+  const label = kind === "agent" ? select.selectedOptions[0].textContent : groupLabel(target);
+  finish("/transfer", body, t("transferred", { group: label })).then(() => { $("transfer-note").value = ""; });
 }
 
 // ------------------------------------------------------------ start

@@ -24,6 +24,9 @@ export const zh = {
   active: "进行中",
   transcript: "对话记录",
   reply: "回复顾客",
+  toGroup: "转给技能组",
+  toColleague: "转给在线同事",
+  colleague: "{name}（接待 {load}/{max}）",
   send: "发送",
   composerPlaceholder: "输入回复，Enter 发送，Shift+Enter 换行",
   composerHint: "接入后即可回复",
@@ -250,6 +253,9 @@ export const en = {
   noteSaved: "Note saved",
   transferNote: "Transfer note (optional)",
   reply: "Reply to the shopper",
+  toGroup: "To a group",
+  toColleague: "To a colleague online",
+  colleague: "{name} ({load}/{max} chats)",
   send: "Send",
   composerPlaceholder: "Type a reply; Enter sends, Shift+Enter for a new line",
   composerHint: "Claim the chat to reply",
@@ -293,6 +299,8 @@ export const en = {
   reason_refund_review_overdue: "Refund review overdue",
   reason_form_failed: "Form failed",
   reason_order_api_failure: "Order system down",
+  reason_high_value_refund: "Large refund",
+  reason_vip_after_sales: "VIP after-sales",
   reason_delivery_problem: "Delivery problem",
   // …intents…
   intent_order_status: "order status",
@@ -456,6 +464,8 @@ export function groupLabel(key, fallback) {
 export function translatePage(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute(el.tagName === "OPTGROUP" ? "label" : "aria-label", t(el.dataset.i18nLabel));
+  }
   document.title = t("title");
 }
