@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+import socketio
 
 from tests.e2e import orders_db
 
