@@ -281,8 +281,10 @@ function renderTicket(ticket, notes = []) {
   $("context-view").hidden = !ticket;
   if (!ticket) return;
 
-  $("chat-title").textContent =
-    `${groupLabel(ticket.group, ticket.group_name)} · ${reasonLabel(ticket.reason, ticket.reason_label)} · ${ticket.shopper_id || ""}`;
+  // "投诉 · 投诉" says nothing twice: the reason is left out when it names the group.
+  const title = [groupLabel(ticket.group, ticket.group_name), reasonLabel(ticket.reason, ticket.reason_label),
+                 ticket.shopper_id || t("visitor")];
+  $("chat-title").textContent = [...new Set(title)].join(" · ");
 
   $("transcript").replaceChildren(...ticket.transcript.map((turn) => {
     const shopper = turn.sender === "shopper";
