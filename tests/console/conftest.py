@@ -10,8 +10,14 @@ seeded order service (``order_service_url``, one process per session).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Iterator
+from pathlib import Path
+from typing import Dict, Iterator, Sequence
 
 import pytest
 from sanic import Sanic
@@ -26,9 +32,10 @@ from handoff.queue import HandoffQueue
 from handoff.store import Store
 from handoff.tickets import Ticket, Turn, group_for
 from tests.console.asgi import Browser, Server
-from tests.services import isolated_database, order_service
+from tests.services import PYTHON, free_port, isolated_database, order_service
 
 Sanic.test_mode = True
+REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse 12"
 SECRET = "test-secret-" + "x" * 40
 ORDER_TOKEN = "console-test-order-token"
@@ -139,3 +146,47 @@ def enqueue(queue, store):
         return queue.enqueue(ticket).ticket_id
 
     return make
+
+
+@contextmanager
+def running_console(tmp_path, env: Dict[str, str], accounts: Sequence[Sequence[str]]) -> Iterator[str]:
+    """``python -m handoff.console serve`` as a subprocess on a free port, with ``accounts``
+    (each the arguments of ``add-user`` after the login and name) created first; yields its URL.
+    ``env`` must hold the accounts' password in ``CONSOLE_PASSWORD``."""
+    for login, name, *extra in accounts:
+        subprocess.run([PYTHON, "-m", "handoff.console", "add-user", login, "--name", name, *extra,
+                        "--password-env", "CONSOLE_PASSWORD"], cwd=REPO, env=env, check=True,
+                       capture_output=True, timeout=30)
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([PYTHON, "-m", "handoff.console", "serve", "--port", str(port)],
+                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/console/health", timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("console did not start:\n" + log_path.read_text()) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def console_env(tmp_path, redis_url: str, prefix: str, password: str, **extra: str) -> Dict[str, str]:
+    """A developer console's environment on a SQLite file of its own and this test's Redis keys."""
+    env = {**os.environ, "CONSOLE_DEV": "1", "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
+           "REDIS_URL": redis_url, "HANDOFF_KEY_PREFIX": prefix, "CONSOLE_SWEEP_SECONDS": "0",
+           "CONSOLE_PASSWORD": password, "PYTHONUNBUFFERED": "1", **extra}
+    env.pop("CONSOLE_SECRET", None)
+    return env
+

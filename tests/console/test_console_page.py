@@ -7,11 +7,6 @@ a phone number in the shopper's text. Screenshots go to tests/artifacts/console-
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +15,7 @@ import pytest
 
 from handoff.queue import HandoffQueue
 from handoff.tickets import Ticket, Turn
+from tests.console.conftest import console_env, running_console
 from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -30,46 +26,11 @@ AGENT, PASSWORD = "amei", "console page pass 42"
 HOSTILE = "<img src=x onerror=alert(1)> 我的快递呢？电话 13812345678"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def console_url(tmp_path, redis_url, prefix):
-    port = _free_port()
-    env = {**os.environ, "CONSOLE_DEV": "1", "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-           "REDIS_URL": redis_url, "HANDOFF_KEY_PREFIX": prefix, "CONSOLE_SWEEP_SECONDS": "0",
-           "CONSOLE_PASSWORD": PASSWORD, "PYTHONUNBUFFERED": "1"}
-    env.pop("CONSOLE_SECRET", None)
-    subprocess.run([sys.executable, "-m", "handoff.console", "add-user", AGENT, "--name", "小美",
-                    "--groups", "logistics", "--password-env", "CONSOLE_PASSWORD"],
-                   cwd=REPO, env=env, check=True, capture_output=True, timeout=30)
-    log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "handoff.console", "serve", "--port", str(port)],
-                              cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/console/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("console did not start:\n" + (tmp_path / "server.log").read_text())
-            time.sleep(0.1)
+    env = console_env(tmp_path, redis_url, prefix, PASSWORD)
+    with running_console(tmp_path, env, [(AGENT, "小美", "--groups", "logistics")]) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_page_is_served_with_security_headers(console_url):

@@ -7,10 +7,6 @@ of the session. Screenshots go to tests/artifacts/console-tools-*.png.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,10 +14,9 @@ from playwright.sync_api import expect
 
 from handoff.queue import HandoffQueue
 from handoff.tickets import Ticket, Turn
-from tests.console.conftest import ORDER_TOKEN
+from tests.console.conftest import ORDER_TOKEN, console_env, running_console
 from tests.console.test_order_actions import NEW_ADDRESS, OrderService
 from tests.e2e.browser import chromium
-from tests.services import PYTHON, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -32,34 +27,11 @@ PASSWORD = "console tools pass 42"
 
 @pytest.fixture
 def console_url(tmp_path, redis_url, prefix, order_service_url):
-    port = free_port()
-    env = {**os.environ, "CONSOLE_DEV": "1", "CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path / 'console.db'}",
-           "REDIS_URL": redis_url, "HANDOFF_KEY_PREFIX": prefix, "CONSOLE_SWEEP_SECONDS": "0",
-           "ORDER_API_URL": order_service_url, "ORDER_API_TOKEN": ORDER_TOKEN, "CONSOLE_PASSWORD": PASSWORD}
-    env.pop("CONSOLE_SECRET", None)
-    for login, name, extra in (("amei", "小美", ["--groups", "after_sales"]), ("boss", "老板", ["--role", "supervisor"])):
-        subprocess.run([PYTHON, "-m", "handoff.console", "add-user", login, "--name", name, *extra,
-                        "--password-env", "CONSOLE_PASSWORD"], cwd=REPO, env=env, check=True,
-                       capture_output=True, timeout=30)
-    log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen([PYTHON, "-m", "handoff.console", "serve", "--port", str(port)],
-                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/console/health", timeout=1):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("console did not start:\n" + log_path.read_text()) from None
-                time.sleep(0.1)
+    env = console_env(tmp_path, redis_url, prefix, PASSWORD,
+                      ORDER_API_URL=order_service_url, ORDER_API_TOKEN=ORDER_TOKEN)
+    accounts = (("amei", "小美", "--groups", "after_sales"), ("boss", "老板", "--role", "supervisor"))
+    with running_console(tmp_path, env, accounts) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def sign_in(browser, url: str, login: str, problems: list):
