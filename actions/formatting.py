@@ -37,6 +37,18 @@ def short_time(value: Optional[str]) -> str:
     return f"{parsed.month}月{parsed.day}日 {parsed:%H:%M}"
 
 
+def minute_time(value: Optional[str]) -> str:
+    """``2026-12-01 15:49`` in China time: a timeline row, where a year may change."""
+    parsed = parse_time(value)
+    return f"{parsed:%Y-%m-%d %H:%M}" if parsed else ""
+
+
+def spec_text(spec: str) -> str:
+    """``颜色:黑色;尺码:XL`` as a shopper reads it: ``黑色 XL``."""
+    return " ".join(part.partition(":")[2].strip() or part.strip()
+                    for part in spec.split(";") if part.strip())
+
+
 def normalize_order_no(value: str) -> str:
     """Shoppers paste order numbers with or without the dash after the date."""
     digits = "".join(ch for ch in value if ch.isdigit())

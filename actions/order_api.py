@@ -95,6 +95,11 @@ class Order:
     def in_transit(self) -> bool:
         return self.status in ("shipped", "out_for_delivery")
 
+    @property
+    def amount_cents(self) -> int:
+        """What the shopper pays: the paid amount once paid, else the order total."""
+        return self.paid_cents or self.total_cents
+
 
 def _tracking_event(data: Dict[str, Any]) -> TrackingEvent:
     return TrackingEvent(

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cards import logistics_card, order_card
 from actions.formatting import money, normalize_order_no, short_time
 from actions.handoff import order_api_down
 from actions.order_api import (
@@ -25,6 +26,7 @@ from actions.order_api import (
     OrderApiUnavailable,
     OrderNotFound,
     RuleRefusal,
+    Shipment,
 )
 from actions.runtime import call, latest_entity, order_api, shopper_id
 from bot.settings import get_settings
@@ -121,7 +123,7 @@ def order_vars(order: Order) -> Dict[str, Any]:
         "title": order.title,
         "spec": order.spec,
         "status_label": order.status_label,
-        "amount": money(order.paid_cents or order.total_cents),
+        "amount": money(order.amount_cents),
         "created_at": short_time(order.created_at),
         "delivered_at": short_time(raw.get("delivered_at")),
         "cancel_reason": raw.get("cancel_reason") or "订单已关闭",
@@ -139,8 +141,9 @@ class OrderStatusRequest(OrderRequest):
     async def answer(self, ctx: Context, order: Order) -> None:
         values = order_vars(order)
         if order.in_transit or order.status == "delivered":
-            values.update(await _latest_trace(ctx, order))
+            values.update(trace_vars(order, await _shipment(ctx, order)))
         ctx.dispatcher.utter_message(response=f"utter_order_status_{order.status}", **values)
+        ctx.dispatcher.utter_message(json_message=order_card(order))
 
 
 class LogisticsRequest(OrderRequest):
@@ -166,20 +169,26 @@ class LogisticsRequest(OrderRequest):
             ctx.dispatcher.utter_message(response="utter_logistics_closed", **values)
             return
         try:
-            trace = await _latest_trace(ctx, order)
+            shipment = await _shipment(ctx, order)
         except RuleRefusal:
             ctx.dispatcher.utter_message(response="utter_logistics_no_trace", **values)
             return
-        values.update(trace)
-        response = "utter_logistics_delivered" if trace["delivered"] else "utter_logistics_in_transit"
+        values.update(trace_vars(order, shipment))
+        response = "utter_logistics_delivered" if values["delivered"] else "utter_logistics_in_transit"
         ctx.dispatcher.utter_message(response=response, **values)
+        ctx.dispatcher.utter_message(json_message=logistics_card(order.order_no, shipment))
 
 
-async def _latest_trace(ctx: Context, order: Order) -> Dict[str, Any]:
+async def _shipment(ctx: Context, order: Order) -> Shipment:
+    """The order's parcel; one without a single event cannot be talked about."""
     shipment = await call(ctx.api.get_logistics, ctx.shopper_id, order.order_no)
-    latest = shipment.latest_event
-    if latest is None:
+    if shipment.latest_event is None:
         raise OrderApiUnavailable("shipment without events")
+    return shipment
+
+
+def trace_vars(order: Order, shipment: Shipment) -> Dict[str, Any]:
+    latest = shipment.latest_event
     earlier = "\n".join(
         f"· {short_time(e.occurred_at)} {e.description}" for e in shipment.events[1:3]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import queue
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -51,8 +52,15 @@ class WidgetClient:
                          transports=["polling"], wait_timeout=10)
         self.session = self.sio.call("session_request", {}, timeout=10)
 
-    def send(self, text: str) -> Dict[str, Any]:
-        return self.sio.call("user_uttered", {"message": text}, timeout=30)
+    def send(self, text: str, client_id: Optional[str] = None) -> Dict[str, Any]:
+        message = {"message": text} if client_id is None else {"message": text, "client_id": client_id}
+        return self.sio.call("user_uttered", message, timeout=30)
+
+    def upload_image(self, data: bytes, content_type: str = "image/png", name: str = "photo.png",
+                     client_id: Optional[str] = None) -> Dict[str, Any]:
+        """Sends a picture as the widget does (base64 over the socket); returns the ack."""
+        return self.sio.call("upload_image", {"client_id": client_id, "name": name, "type": content_type,
+                                              "data": base64.b64encode(data).decode()}, timeout=30)
 
     def reply_texts(self, timeout: float = 15) -> List[str]:
         texts = [self.inbox.wait("bot_uttered", timeout=timeout)[0].get("text", "")]

@@ -7,6 +7,12 @@ the message goes to the agent's console and never reaches Rasa; once the ticket 
 resolved or abandoned, messages reach the bot again, whose tracker still ends with
 ``action_listen`` because it never saw the human part. Every message either way,
 the bot's replies included, is written to the chat log before it is delivered.
+
+A shopper's message may carry the widget's ``client_id``; a resend with the same id
+(the ack was lost on a flaky connection) is recognised by the chat log's unique
+index and answered like the first without reaching anyone a second time. Pictures
+never reach Rasa: a person gets them, and while the bot has the chat the shopper
+is told politely that it cannot look at pictures.
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 from bot.settings import Settings
-from handoff.chatlog import AlreadyRated, ChatLog, Entry
+from handoff.chatlog import AlreadyRated, ChatLog, DuplicateMessage, Entry
 from handoff.config import HandoffConfig
 from handoff.db import database_url
 from handoff.live import LiveFeed
 from handoff.queue import HandoffQueue
 from handoff.store import Store
 from handoff.tickets import TicketState, TicketStatus
+from handoff.uploads import IMAGE_TEXT, Image, ImageRefused, UploadLimiter, UploadStore
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +39,23 @@ CANCEL_PAYLOAD = "/cancel_handoff"
 LEFT_MESSAGE_TEXT = "亲，您的留言已收到~ 客服上线后会第一时间查看并回复您，请您留意消息哦。"
 CANCELLED_TEXT = "好的亲，已为您取消排队~ 您可以继续问我，需要人工时随时说“转人工”就好。"
 NOT_WAITING_TEXT = "亲，您现在没有在排队哦~ 有什么问题直接问小二就好，需要人工时说“转人工”。"
+IMAGE_TO_BOT_TEXT = ("亲，小二暂时看不懂图片哦~ 如果是商品有问题，可以直接说「退款」或「转人工」，"
+                     "客服会帮您看图处理~")
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """Where a shopper's message went: ``to_human`` means the bot must not see it."""
+    """Where a shopper's message went: ``to_human`` means the bot must not see it.
+
+    ``duplicate``: the message was a resend; ``entry`` is the first one, and nothing
+    was done this time.
+    """
 
     entry: Entry
     to_human: bool
     status: Optional[TicketStatus] = None
     replies: tuple = ()            # system messages the shopper gets in return
+    duplicate: bool = False
 
 
 class RatingRefused(ValueError):
@@ -56,6 +70,9 @@ class HandoffBridge:
         self.chatlog = chatlog
         self.queue = queue
         self.feed = feed
+        self.uploads = UploadStore(chatlog.sessions)
+        # Without Redis nothing could count a conversation's pictures: none are taken.
+        self.upload_limiter = UploadLimiter(queue.store) if queue else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "HandoffBridge":
@@ -67,23 +84,63 @@ class HandoffBridge:
         return cls(chatlog, HandoffQueue(Store.from_url(settings.redis_url, config)),
                    LiveFeed(settings.redis_url, config))
 
-    async def shopper_said(self, conversation_id: str, shopper_id: Optional[str], text: str) -> Delivery:
+    async def shopper_said(self, conversation_id: str, shopper_id: Optional[str], text: str,
+                           client_id: Optional[str] = None) -> Delivery:
         status = await self.open_status(conversation_id)
+        try:
+            entry = await self._log_shopper(conversation_id, shopper_id, text, status, client_id)
+        except DuplicateMessage as resent:
+            return _again(resent.first)
         if text == CANCEL_PAYLOAD:
-            return await self._cancel(conversation_id, shopper_id, status)
-        entry = await asyncio.to_thread(self.chatlog.append, Entry(
-            conversation_id, "shopper", text, shopper_id, status.ticket_id if status else None))
+            return await self._cancel(entry, status)
         if status is None:
             return Delivery(entry, to_human=False)
+        return await self._to_person(entry, status)
+
+    async def shopper_sent_image(self, conversation_id: str, shopper_id: Optional[str], image: Image,
+                                 client_id: Optional[str] = None) -> Delivery:
+        """Stores a checked picture and routes it like a message, except that the bot never
+        sees it. Raises ImageRefused when the conversation sent too many lately."""
+        if client_id:
+            first = await asyncio.to_thread(self.chatlog.by_client_id, conversation_id, client_id)
+            if first is not None:       # the usual resend: do not store or count it again
+                return _again(first)
+        if self.upload_limiter is None:
+            raise ImageRefused("images_unavailable")
+        if not await asyncio.to_thread(self.upload_limiter.allow, conversation_id):
+            raise ImageRefused("too_many_images")
+        upload = await asyncio.to_thread(self.uploads.save, conversation_id, image)
+        status = await self.open_status(conversation_id)
+        try:
+            entry = await self._log_shopper(conversation_id, shopper_id, IMAGE_TEXT, status, client_id,
+                                            {"image": upload.widget_url})
+        except DuplicateMessage as resent:     # the same resend reached another replica first
+            await asyncio.to_thread(self.uploads.discard, upload.token)
+            return _again(resent.first)
+        if status is not None:
+            return await self._to_person(entry, status)
+        reply = await self.system_said(conversation_id, shopper_id, None, IMAGE_TO_BOT_TEXT,
+                                       {"event": "image_to_bot"})
+        return Delivery(entry, False, None, (reply,))
+
+    async def _log_shopper(self, conversation_id: str, shopper_id: Optional[str], text: str,
+                           status: Optional[TicketStatus], client_id: Optional[str],
+                           payload: Optional[Dict[str, Any]] = None) -> Entry:
+        return await asyncio.to_thread(self.chatlog.append, Entry(
+            conversation_id, "shopper", text, shopper_id, status.ticket_id if status else None,
+            payload=payload or {}, client_id=client_id))
+
+    async def _to_person(self, entry: Entry, status: TicketStatus) -> Delivery:
+        """Delivers a logged message to the console; while nobody can answer, it is left as a message."""
         await self._publish(entry)
         replies: List[Entry] = []
         if status.state == TicketState.WAITING:
             place = await asyncio.to_thread(self.queue.place, status.ticket_id)
             if place is not None and not place.staffed:
-                outcome = await asyncio.to_thread(self.queue.leave_message, status.ticket_id, text)
+                outcome = await asyncio.to_thread(self.queue.leave_message, status.ticket_id, entry.text)
                 if outcome.ok:
                     replies.append(await self.system_said(
-                        conversation_id, shopper_id, status.ticket_id, LEFT_MESSAGE_TEXT,
+                        entry.conversation_id, entry.shopper_id, status.ticket_id, LEFT_MESSAGE_TEXT,
                         {"event": "left_message"}))
         return Delivery(entry, True, status, tuple(replies))
 
@@ -122,15 +179,13 @@ class HandoffBridge:
         except AlreadyRated:
             raise RatingRefused("already_rated", "亲，这次服务您已经评价过啦，感谢您的反馈~") from None
 
-    async def _cancel(self, conversation_id: str, shopper_id: Optional[str],
-                      status: Optional[TicketStatus]) -> Delivery:
+    async def _cancel(self, entry: Entry, status: Optional[TicketStatus]) -> Delivery:
         """The shopper stops waiting for a person (the button under the queue notice).
 
         Never reaches the bot: with no ticket to leave the shopper is just told so,
         and once an agent has the chat the click is a message to that agent.
         """
-        entry = await asyncio.to_thread(self.chatlog.append, Entry(
-            conversation_id, "shopper", CANCEL_PAYLOAD, shopper_id, status.ticket_id if status else None))
+        conversation_id, shopper_id = entry.conversation_id, entry.shopper_id
         if status is None:
             reply = await self.system_said(conversation_id, shopper_id, None, NOT_WAITING_TEXT,
                                            {"event": "not_waiting"})
@@ -157,13 +212,20 @@ class HandoffBridge:
             log.exception("could not publish message %s live", entry.id)
 
 
+def _again(first: Entry) -> Delivery:
+    """A resend, answered as its first delivery was (a message went to the bot only if it
+    came while no handoff was open and was not the cancel click)."""
+    to_human = first.ticket_id is not None or first.text == CANCEL_PAYLOAD
+    return Delivery(first, to_human, duplicate=True)
+
+
 def public_entry(entry: Entry) -> Dict[str, Any]:
     """A stored message as the shopper may see it: no agent login, no internal facts."""
     payload = entry.payload or {}
     shown = {k: payload[k] for k in ("buttons", "image", "custom", "elements", "attachment",
                                      "event", "agent_name") if k in payload}
     return {"id": entry.id, "sender": entry.sender, "text": entry.text, "at": entry.at,
-            "ticket_id": entry.ticket_id, **shown}
+            "ticket_id": entry.ticket_id, "client_id": entry.client_id, **shown}
 
 
 @lru_cache(maxsize=1)

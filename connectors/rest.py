@@ -8,6 +8,11 @@ While a person owns the conversation the message goes to them (see
 ``connectors.handoff_bridge``) and the reply is a single ``custom`` message
 ``{"handoff": {"state": …, "ticket_id": …}}`` (plus any system notice): agents
 answer later, so REST clients read their replies from ``POST /webhooks/rest/history``.
+
+An optional ``client_id`` (8-64 of A-Z a-z 0-9 _ -) makes a retry safe: a message
+whose id the conversation already has is not processed again, and the reply is a
+single ``custom`` message ``{"duplicate": {"id": …, "to_human": …}}``; the first
+answer is in the history.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from bot.settings import Settings, get_settings
 from connectors.errors import ChannelError
 from connectors.handoff_bridge import Delivery, bridge_for, public_entry
 from connectors.identity import Identity, InvalidClientKey, InvalidToken, verify_token
-from connectors.text import Limits, MessageRejected, clean_message
+from connectors.text import Limits, MessageRejected, clean_message, client_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +43,7 @@ class InboundMessage:
     conversation_id: str
     text: str
     identity: Identity
+    client_id: Optional[str] = None
 
 
 class ShopperRestInput(InputChannel):
@@ -60,6 +66,7 @@ class ShopperRestInput(InputChannel):
             raise ChannelError(422, "invalid_sender", "'sender' must be a string")
         try:
             text = clean_message(payload.get("message"), self.limits)
+            client_id = client_id_of(payload)
         except MessageRejected as rejected:
             status = 413 if rejected.code == "message_too_long" else 422
             raise ChannelError(status, rejected.code, rejected.text)
@@ -70,7 +77,7 @@ class ShopperRestInput(InputChannel):
             raise ChannelError(
                 422, "invalid_sender", "'sender' must be 1-64 characters of A-Z a-z 0-9 _ . : -"
             )
-        return InboundMessage(conversation_id, text, identity)
+        return InboundMessage(conversation_id, text, identity, client_id)
 
     def _identity(self, metadata: Any) -> Identity:
         if metadata is None:
@@ -111,7 +118,9 @@ class ShopperRestInput(InputChannel):
             )
             try:
                 delivery = await bridge.shopper_said(
-                    inbound.conversation_id, inbound.identity.shopper_id, inbound.text)
+                    inbound.conversation_id, inbound.identity.shopper_id, inbound.text, inbound.client_id)
+                if delivery.duplicate:
+                    return response.json(resent(inbound.conversation_id, delivery))
                 if delivery.to_human:
                     return response.json(handed_over(inbound.conversation_id, delivery))
                 await on_new_message(message)
@@ -152,6 +161,11 @@ def handed_over(conversation_id: str, delivery: Delivery) -> List[Dict[str, Any]
         "ticket_id": status.ticket_id if status else None}}}]
     messages += [{"recipient_id": conversation_id, "text": reply.text} for reply in delivery.replies]
     return messages
+
+
+def resent(conversation_id: str, delivery: Delivery) -> List[Dict[str, Any]]:
+    return [{"recipient_id": conversation_id, "custom": {"duplicate": {
+        "id": delivery.entry.id, "to_human": delivery.to_human}}}]
 
 
 def _json_object(body: bytes) -> Dict[str, Any]:

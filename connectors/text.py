@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 # C0/C1 controls except newline and tab, zero-width characters and bidi overrides:
 # invisible, they break tokenisation and can disguise text shown to agents.
 _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 )
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class MessageRejected(ValueError):
@@ -40,6 +41,16 @@ def clean_message(raw: Any, limits: Limits) -> str:
     if len(text) > limits.max_chars:
         raise MessageRejected("message_too_long", _too_long(limits))
     return text
+
+
+def client_id_of(data: Any) -> Optional[str]:
+    """The id a client gave its message (a resend repeats it), None when it gave none."""
+    raw = data.get("client_id") if isinstance(data, dict) else None
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not CLIENT_ID.fullmatch(raw):
+        raise MessageRejected("invalid_client_id", "亲，消息格式不对哦，请刷新页面后再试~")
+    return raw
 
 
 def _too_long(limits: Limits) -> str:

@@ -34,6 +34,8 @@ class ChatMessage(Base):
         CheckConstraint("sender IN ('shopper', 'bot', 'agent', 'system')", name="ck_chat_messages_sender"),
         Index("ix_chat_messages_conversation", "conversation_id", "id"),
         Index("ix_chat_messages_shopper", "shopper_id", "id"),
+        # A shopper's resend (same client id) is stored once, whichever replica gets it.
+        Index("ux_chat_messages_client", "conversation_id", "client_id", unique=True),
     )
 
     id = Column(Integer, primary_key=True)
@@ -44,6 +46,7 @@ class ChatMessage(Base):
     sender_id = Column(String(64))                  # the agent's login for agent messages
     text = Column(Text, nullable=False, default="")
     payload = Column(Text)                          # JSON: buttons, cards, handoff facts
+    client_id = Column(String(64))                  # the widget's own id of a shopper message
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
@@ -73,6 +76,7 @@ class Entry:
     payload: Dict[str, Any] = field(default_factory=dict)
     id: Optional[int] = None
     at: Optional[float] = None
+    client_id: Optional[str] = None     # set by the shopper's widget; a resend repeats it
 
     def __post_init__(self) -> None:
         if self.sender not in SENDERS:
@@ -81,19 +85,20 @@ class Entry:
     def to_dict(self) -> Dict[str, Any]:
         return {"id": self.id, "conversation_id": self.conversation_id, "sender": self.sender,
                 "text": self.text, "shopper_id": self.shopper_id, "ticket_id": self.ticket_id,
-                "sender_id": self.sender_id, "payload": self.payload, "at": self.at}
+                "sender_id": self.sender_id, "payload": self.payload, "at": self.at,
+                "client_id": self.client_id}
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Entry":
         return cls(**{k: data.get(k) for k in ("conversation_id", "sender", "text", "shopper_id",
-                                               "ticket_id", "sender_id", "id", "at")},
+                                               "ticket_id", "sender_id", "id", "at", "client_id")},
                    payload=data.get("payload") or {})
 
     @classmethod
     def from_row(cls, row: ChatMessage) -> "Entry":
         return cls(row.conversation_id, row.sender, row.text, row.shopper_id, row.ticket_id,
                    row.sender_id, json.loads(row.payload) if row.payload else {}, row.id,
-                   _timestamp(row.created_at))
+                   _timestamp(row.created_at), row.client_id)
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,14 @@ class AlreadyRated(Exception):
     pass
 
 
+class DuplicateMessage(Exception):
+    """The conversation already has a message with this client id: ``first`` is it."""
+
+    def __init__(self, first: Entry) -> None:
+        super().__init__(first.client_id)
+        self.first = first
+
+
 class ChatLog:
     def __init__(self, sessions: sessionmaker) -> None:
         self.sessions = sessions
@@ -122,15 +135,32 @@ class ChatLog:
         return cls(session_factory(engine_for(url)))
 
     def append(self, entry: Entry) -> Entry:
-        """Stores ``entry`` and returns it with its id and timestamp."""
+        """Stores ``entry`` and returns it with its id and timestamp.
+
+        Raises DuplicateMessage when the conversation already has the entry's client
+        id: the unique index decides, so of two replicas storing the same resend at
+        once exactly one succeeds.
+        """
         row = ChatMessage(conversation_id=entry.conversation_id, shopper_id=entry.shopper_id,
                           ticket_id=entry.ticket_id, sender=entry.sender, sender_id=entry.sender_id,
                           text=entry.text, payload=json.dumps(entry.payload, ensure_ascii=False)
-                          if entry.payload else None)
-        with self.sessions.begin() as db:
-            db.add(row)
-            db.flush()
-            return Entry.from_row(row)
+                          if entry.payload else None, client_id=entry.client_id)
+        try:
+            with self.sessions.begin() as db:
+                db.add(row)
+                db.flush()
+                return Entry.from_row(row)
+        except IntegrityError:
+            first = self.by_client_id(entry.conversation_id, entry.client_id) if entry.client_id else None
+            if first is None:
+                raise
+            raise DuplicateMessage(first) from None
+
+    def by_client_id(self, conversation_id: str, client_id: str) -> Optional[Entry]:
+        with self.sessions() as db:
+            row = db.execute(select(ChatMessage).where(ChatMessage.conversation_id == conversation_id,
+                                                       ChatMessage.client_id == client_id)).scalar_one_or_none()
+            return Entry.from_row(row) if row else None
 
     def history(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Entry]:
         """The conversation's messages after ``after_id``, oldest first."""
@@ -139,6 +169,13 @@ class ChatLog:
                                                         ChatMessage.id > after_id)
                               .order_by(ChatMessage.id).limit(limit)).scalars().all()
             return [Entry.from_row(row) for row in rows]
+
+    def ticket_ids(self, conversation_id: str) -> List[str]:
+        """The handoffs the conversation has had (their messages carry the ticket id)."""
+        with self.sessions() as db:
+            return list(db.execute(select(ChatMessage.ticket_id).distinct().where(
+                ChatMessage.conversation_id == conversation_id,
+                ChatMessage.ticket_id.is_not(None))).scalars())
 
     def ticket_messages(self, ticket_id: str, limit: int = 500) -> List[Entry]:
         with self.sessions() as db:

@@ -16,6 +16,7 @@ share these keys, all under ``HandoffConfig.key_prefix``:
 ``held:{agent}``               set     tickets an agent holds (offered/assigned/active)
 ``handle-times:{group}``       list    recent chat lengths in seconds, newest first
 ``sweep-lock``                 string  so one replica sweeps at a time
+``uploads:{cid}``              string  pictures a conversation sent in the current window
 =============================  ======  ============================================
 
 Every key is built from the prefix inside Python, so on Redis Cluster the prefix
@@ -79,6 +80,9 @@ class Keys:
 
     def sweep_lock(self) -> str:
         return f"{self.prefix}:sweep-lock"
+
+    def uploads(self, conversation_id: str) -> str:
+        return f"{self.prefix}:uploads:{conversation_id}"
 
 
 class Store:

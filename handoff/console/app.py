@@ -28,6 +28,7 @@ from handoff.live import LiveFeed
 from handoff.presence import Presence
 from handoff.queue import HandoffQueue
 from handoff.store import Store
+from handoff.uploads import UploadStore
 
 # Every request body is a login, a note, a transfer, a quick reply or an address: a few KB at most.
 MAX_BODY_BYTES = 32 * 1024
@@ -51,6 +52,7 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
     app.ctx.engine = engine
     app.ctx.sessions = session_factory(engine)
     app.ctx.chatlog = ChatLog(app.ctx.sessions)
+    app.ctx.uploads = UploadStore(app.ctx.sessions)
     app.ctx.store = store
     app.ctx.queue = HandoffQueue(store)
     app.ctx.desk = Desk(store)

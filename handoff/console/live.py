@@ -27,18 +27,35 @@ from handoff.console.masking import mask
 from handoff.console.sessions import COOKIE_NAME
 from handoff.events import Event
 from handoff.tickets import GROUPS
+from handoff.uploads import token_in
 
 log = logging.getLogger(__name__)
 
 SOCKET_PATH = "/console/socket.io"
+UPLOADS_PATH = "/console/api/uploads/"
 
 
 def console_entry(entry: Entry) -> Dict[str, Any]:
-    """A chat message as agents see it: phone numbers masked, the author named."""
+    """A chat message as agents see it: phone numbers masked, the author named, a card
+    as one line of text, and a shopper's picture at the console's own URL (the page's
+    CSP loads images from this origin only)."""
     payload = entry.payload or {}
+    token = token_in(payload.get("image"))
     return {"id": entry.id, "ticket_id": entry.ticket_id, "sender": entry.sender,
             "sender_id": entry.sender_id, "agent_name": payload.get("agent_name"),
-            "event": payload.get("event"), "text": mask(entry.text), "at": entry.at}
+            "event": payload.get("event"), "text": mask(entry.text or card_line(payload.get("custom"))),
+            "image": f"{UPLOADS_PATH}{token}" if token else None, "at": entry.at}
+
+
+def card_line(card: Any) -> str:
+    """What a bot's card (actions.cards) said, for agents, who see no cards."""
+    if not isinstance(card, dict):
+        return ""
+    if card.get("type") == "order_card":
+        return f"[订单卡片] 订单号 {card.get('order_no')} · {card.get('status_label')}"
+    if card.get("type") == "logistics":
+        return f"[物流卡片] 订单号 {card.get('order_no')} · {card.get('carrier')} {card.get('tracking_no')}"
+    return ""
 
 
 class ConsoleLive:

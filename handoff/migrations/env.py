@@ -10,6 +10,7 @@ from alembic import context
 
 import handoff.chatlog  # noqa: F401 - registers the chat tables
 import handoff.console.models  # noqa: F401 - registers the console tables
+import handoff.uploads  # noqa: F401 - registers the pictures table
 from handoff.db import VERSION_TABLE, Base
 
 connection = context.config.attributes.get("connection")

@@ -3,8 +3,10 @@ import re
 import pytest
 from rasa.shared.core.domain import Domain
 
+from actions.cards import MAX_TIMELINE_EVENTS
 from actions.orders import ActionHandleInform, ActionOrderStatus, ActionTrackLogistics
 from bot.settings import ROOT
+from order_service.states import OrderStatus
 from tests.actions.conftest import order_entity, run, tracker
 from tests.e2e import orders_db
 
@@ -37,12 +39,24 @@ async def test_one_parcel_is_answered_with_carrier_and_latest_trace(engine):
     shopper = orders_db.shoppers_with_in_transit(engine, 1)[0]
     (parcel,) = orders_db.in_transit_parcels(engine, shopper)
     messages, events = await run(ActionTrackLogistics(), tracker("快递到哪了", shopper_id=shopper))
-    (message,) = messages
+    message, card = messages
     assert message["response"] == "utter_logistics_in_transit"
     assert (message["carrier"], message["tracking_no"], message["latest_event"]) == (
         parcel.carrier_name, parcel.tracking_no, parcel.latest_event)
     assert all(parcel.latest_event in text for text in rendered(message))
     assert slot_events(events) == {"order_no": parcel.order_no, "pending_request": None}
+
+    timeline = card["custom"]
+    assert card["text"] is None and set(timeline) == {"type", "order_no", "carrier", "tracking_no", "events"}
+    assert (timeline["type"], timeline["order_no"], timeline["carrier"], timeline["tracking_no"]) == (
+        "logistics", parcel.order_no, parcel.carrier_name, parcel.tracking_no)
+    expected = orders_db.tracking_events(engine, parcel.order_no)[:MAX_TIMELINE_EVENTS]
+    assert [e["description"] for e in timeline["events"]] == expected
+    times = [e["time"] for e in timeline["events"]]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", t) for t in times)
+    assert times == sorted(times, reverse=True)
+    assert all(isinstance(e["location"], str) and set(e) == {"time", "location", "description"}
+               for e in timeline["events"])
 
 
 async def test_several_parcels_are_offered_and_the_pick_is_answered(engine):
@@ -66,9 +80,17 @@ async def test_order_status_has_an_answer_for_every_state(engine, state):
     shopper, order_no = orders_db.any_order(engine, state)
     messages, _ = await run(ActionOrderStatus(), tracker(
         f"查下{order_no}", "order_status", shopper, order_entity(order_no)))
-    (message,) = messages
+    message, card = messages
     assert message["response"] == f"utter_order_status_{state}"
     assert all(order_no in text for text in rendered(message))
+
+    row = orders_db.order_row(engine, order_no)
+    title, spec = orders_db.first_item(engine, order_no)
+    assert card["text"] is None and card["custom"] == {
+        "type": "order_card", "order_no": order_no, "title": title,
+        "sku": " ".join(part.split(":", 1)[1] for part in spec.split(";")),
+        "price": f"{(row['paid_cents'] or row['total_cents']) / 100:.2f}",
+        "status_label": OrderStatus(state).label, "image": None}
 
 
 async def test_awaiting_shipment_quotes_the_ship_by_deadline(engine):

@@ -72,6 +72,24 @@ def orders_in(engine: sa.engine.Engine, status: str) -> List[tuple[str, str]]:
         return [(r[0], r[1]) for r in conn.execute(query, {"status": status})]
 
 
+def first_item(engine: sa.engine.Engine, order_no: str) -> tuple[str, str]:
+    """(title, spec) of the order's first line."""
+    query = sa.text("SELECT title, spec FROM order_items WHERE order_no = :no ORDER BY id LIMIT 1")
+    with engine.connect() as conn:
+        row = conn.execute(query, {"no": order_no}).one()
+        return row[0], row[1]
+
+
+def tracking_events(engine: sa.engine.Engine, order_no: str) -> List[str]:
+    """Descriptions of the parcel's tracking events, newest first."""
+    query = sa.text(
+        "SELECT e.description FROM tracking_events e JOIN shipments s ON e.shipment_id = s.id "
+        "WHERE s.order_no = :no ORDER BY e.occurred_at DESC, e.id DESC"
+    )
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query, {"no": order_no})]
+
+
 def order_row(engine: sa.engine.Engine, order_no: str) -> dict:
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT * FROM orders WHERE order_no = :no"), {"no": order_no})

@@ -7,21 +7,9 @@ test, so later tests find nobody online unless they sign someone in.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import requests
 import sqlalchemy as sa
-
-from bot.chat_clients import ConsoleAgent
-
-
-@pytest.fixture
-def agent(stack):
-    login = f"agent-{uuid.uuid4().hex[:6]}"
-    person = ConsoleAgent(stack.console_url, login, stack.add_agent(login, "小美")).listen()
-    yield person
-    person.close()
 
 
 def stored(stack, conversation_id):

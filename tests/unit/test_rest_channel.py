@@ -24,6 +24,11 @@ def test_a_verified_token_scopes_the_conversation(channel):
     assert inbound.identity.shopper_id == "u10007"
 
 
+def test_a_client_id_is_optional_and_kept(channel):
+    assert channel.parse(body(sender="abc", message="在吗")).client_id is None
+    assert channel.parse(body(sender="abc", message="在吗", client_id="m-1a2B_3c4")).client_id == "m-1a2B_3c4"
+
+
 def test_a_shopper_id_in_metadata_is_not_trusted(channel):
     inbound = channel.parse(body(sender="abc", message="在吗", metadata={"shopper_id": "u10001"}))
     assert inbound.identity.shopper_id is None
@@ -47,6 +52,11 @@ def test_a_shopper_id_in_metadata_is_not_trusted(channel):
         (b'{"sender":"a","message":"' + b"x" * 100_000 + b'"}', 413, "payload_too_large"),
         (body(sender="a", message="hi", metadata="token"), 422, "invalid_metadata"),
         (body(sender="a", message="hi", metadata={"token": "forged.token.value"}), 401, "token_invalid"),
+        (body(sender="a", message="hi", client_id="short"), 422, "invalid_client_id"),
+        (body(sender="a", message="hi", client_id="has space 123"), 422, "invalid_client_id"),
+        (body(sender="a", message="hi", client_id="m" * 65), 422, "invalid_client_id"),
+        (body(sender="a", message="hi", client_id=12345678), 422, "invalid_client_id"),
+        (body(sender="a", message="hi", client_id="abcdefgh\n"), 422, "invalid_client_id"),
     ],
 )
 def test_bad_input_gets_a_clear_error(channel, raw, status, code):

@@ -1,6 +1,7 @@
 // Live chat with the shopper: the socket that pushes queue changes and messages, the
 // messages of the open chat, and the composer. Sending goes through the JSON API
-// (CSRF-checked); the socket only listens. Every message is drawn with textContent.
+// (CSRF-checked); the socket only listens. Every message is drawn with textContent, a
+// shopper's picture as an <img> from the console's own API.
 
 import { get, post, ticketPath } from "./api.js";
 import { t } from "./i18n.js";
@@ -88,7 +89,16 @@ function appendMessage(message) {
   head.textContent = `${who} · ${new Date(message.at * 1000).toLocaleTimeString()}`;
   const body = document.createElement("div");
   body.className = "text";
-  body.textContent = message.text;
+  if (message.image) {
+    // A shopper's picture, at the console's own URL (the CSP allows images from this origin only).
+    const image = document.createElement("img");
+    image.className = "chat-image";
+    image.src = message.image;
+    image.alt = t("shopperImage");
+    body.append(image);
+  } else {
+    body.textContent = message.text;
+  }
   item.append(head, body);
   const list = $("transcript");
   list.append(item);
