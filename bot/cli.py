@@ -249,6 +249,19 @@ def cmd_benchmark_handoff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_widget_figures(args: argparse.Namespace) -> int:
+    """The shopper widget's download size and time to first render, in headless Chromium."""
+    from bot import widget_figures
+
+    url = args.url or f"http://127.0.0.1:{get_settings().rasa_port}"
+    figures = widget_figures.measure(url, args.loads)
+    print(widget_figures.report(figures))
+    out = ROOT / "results" / "widget-figures.json"
+    widget_figures.write(figures, out)
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
 def cmd_record_stories(args: argparse.Namespace) -> int:
     """Plays scripted conversations against the running product; writes test stories."""
     from bot import stories
@@ -297,6 +310,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         "benchmark-handoff", help="handoff and agent/shopper message latency (needs `run`)")
     handoff_bench.add_argument("--rounds", type=int, default=30)
     handoff_bench.set_defaults(func=cmd_benchmark_handoff)
+    widget = commands.add_parser(
+        "widget-figures", help="the chat widget's gzipped size and time to first render (needs `run`)")
+    widget.add_argument("--url", help="the Rasa server (default: this machine's RASA_PORT)")
+    widget.add_argument("--loads", type=int, default=20, help="cold page loads to time")
+    widget.set_defaults(func=cmd_widget_figures)
     record = commands.add_parser(
         "record-stories", help="record scripted conversations as test stories (needs `run`)"
     )

@@ -10,12 +10,17 @@ live feed (``handoff.live``: agent messages, queue places) to its own sockets.
 
 Events to the browser: ``bot_uttered`` (a bot reply), ``chat_message`` (an agent's
 or a system message), ``handoff_state`` (queued, place in line, agent joined,
-resolved), ``typing``. From the browser: ``user_uttered``, ``history``, ``rate``,
-``typing``.
+resolved), ``typing``. From the browser: ``user_uttered`` (``{message, client_id?}``),
+``upload_image`` (``{client_id?, name, type, data: base64}``), ``history``, ``rate``,
+``typing``. Both kinds of message are acknowledged ``{ok, id, to_human}``, plus
+``duplicate: true`` for a resend of an already stored ``client_id``, or refused
+``{ok: false, code, message}``. Stored pictures are served from
+``GET /webhooks/widget/uploads/<token>``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import secrets
@@ -30,11 +35,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import Settings, get_settings
-from connectors.handoff_bridge import HandoffBridge, RatingRefused, bridge_for, public_entry
+from connectors.errors import ChannelError
+from connectors.handoff_bridge import Delivery, HandoffBridge, RatingRefused, bridge_for, public_entry
 from connectors.identity import Identity, InvalidClientKey, InvalidToken, verify_token
-from connectors.text import Limits, MessageRejected, clean_message
+from connectors.text import Limits, MessageRejected, clean_message, client_id_of
 from handoff.chatlog import Entry
 from handoff.events import Event, EventType
+from handoff.uploads import SERVING_HEADERS, ImageRefused, check_image
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +57,10 @@ SHOPPER_VISIBLE_EVENTS = {EventType.QUEUED, EventType.POSITION, EventType.ASSIGN
                           EventType.REQUEUED, EventType.LEFT_MESSAGE, EventType.RESOLVED,
                           EventType.ABANDONED}
 WIDGET_CLIENT_KEY = "web"
+# Room for one picture (2 MB, base64 and framing on top); text stays limited by
+# connectors.text, which refuses long messages before it normalises them.
+MAX_SOCKET_PAYLOAD = 3 * 1024 * 1024
+UNAVAILABLE = {"ok": False, "code": "unavailable", "message": "亲，系统有点忙，请稍后再试一下哦~"}
 _TOKEN_REFUSALS = {
     "expired": "登录状态已过期，请刷新页面重新登录哦~",
     "invalid": "登录信息校验失败，请刷新页面重新登录哦~",
@@ -116,6 +127,9 @@ class _SocketBlueprint(Blueprint):
         self.ctx.socketio_path = path
 
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        # Sanic closes WebSocket frames over 1 MiB; a photo arrives as one frame of up to
+        # MAX_SOCKET_PAYLOAD, which python-socketio then checks itself.
+        app.config.WEBSOCKET_MAX_SIZE = max(app.config.WEBSOCKET_MAX_SIZE, MAX_SOCKET_PAYLOAD + 64 * 1024)
         self.ctx.sio.attach(app, self.ctx.socketio_path)
         super().register(app, options)
 
@@ -148,7 +162,7 @@ class WidgetInput(InputChannel):
             async_mode="sanic",
             client_manager=manager,
             cors_allowed_origins="*" if origins == ["*"] else origins,
-            max_http_buffer_size=64 * 1024,
+            max_http_buffer_size=MAX_SOCKET_PAYLOAD,
         )
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -184,6 +198,15 @@ class WidgetInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/uploads/<token>", methods=["GET"])
+        async def uploaded(_: Request, token: str) -> HTTPResponse:
+            """A picture a shopper sent. The unguessable token is the capability: whoever
+            has the URL (the shopper's widget, the chat log) may see it, nobody can list them."""
+            upload = await asyncio.to_thread(bridge_for(self.settings).uploads.get, token)
+            if upload is None:
+                return ChannelError(404, "not_found", "图片不存在或已失效").response()
+            return response.raw(upload.data, content_type=upload.content_type, headers=SERVING_HEADERS)
+
         @sio.on("connect")
         async def connect(sid: str, environ: Dict, auth: Any = None) -> bool:
             identity = self.identify(auth)
@@ -215,15 +238,16 @@ class WidgetInput(InputChannel):
             raw = data.get("message") if isinstance(data, dict) else None
             try:
                 text = clean_message(raw, self.limits)
+                client_id = client_id_of(data)
             except MessageRejected as rejected:
                 return {"ok": False, "code": rejected.code, "message": rejected.text}
             session = await sio.get_session(sid)
             conversation_id, shopper_id = session["conversation_id"], session["shopper_id"]
             bridge = bridge_for(self.settings)
             try:
-                delivery = await bridge.shopper_said(conversation_id, shopper_id, text)
-                if delivery.to_human:
-                    return {"ok": True, "id": delivery.entry.id, "to_human": True}
+                delivery = await bridge.shopper_said(conversation_id, shopper_id, text, client_id)
+                if delivery.to_human or delivery.duplicate:
+                    return _ack(delivery)
                 message = UserMessage(
                     text,
                     WidgetOutput(sio, bridge, shopper_id),
@@ -234,12 +258,28 @@ class WidgetInput(InputChannel):
                 await on_new_message(message)
             except Exception:
                 logger.exception("widget message for %s failed", conversation_id)
-                return {
-                    "ok": False,
-                    "code": "unavailable",
-                    "message": "亲，系统有点忙，请稍后再试一下哦~",
-                }
-            return {"ok": True, "id": delivery.entry.id, "to_human": False}
+                return UNAVAILABLE
+            return _ack(delivery)
+
+        @sio.on("upload_image")
+        async def upload_image(sid: str, data: Any = None) -> Dict[str, Any]:
+            """A picture from the shopper: to the agent during a handoff, never to Rasa."""
+            try:
+                client_id = client_id_of(data)
+                image = check_image(data)
+            except (MessageRejected, ImageRefused) as refused:
+                return {"ok": False, "code": refused.code, "message": refused.text}
+            session = await sio.get_session(sid)
+            conversation_id = session["conversation_id"]
+            try:
+                delivery = await bridge_for(self.settings).shopper_sent_image(
+                    conversation_id, session["shopper_id"], image, client_id)
+            except ImageRefused as refused:
+                return {"ok": False, "code": refused.code, "message": refused.text}
+            except Exception:
+                logger.exception("widget picture for %s failed", conversation_id)
+                return UNAVAILABLE
+            return _ack(delivery)
 
         @sio.on("history")
         async def history(sid: str, data: Any = None) -> Dict[str, Any]:
@@ -308,3 +348,12 @@ class WidgetInput(InputChannel):
 
         return on_entry, on_event, on_signal
 
+
+def _ack(delivery: Delivery) -> Dict[str, Any]:
+    """What the widget hears back for a stored message (a picture's ack carries its URL)."""
+    ack: Dict[str, Any] = {"ok": True, "id": delivery.entry.id, "to_human": delivery.to_human}
+    if "image" in delivery.entry.payload:
+        ack["image"] = delivery.entry.payload["image"]
+    if delivery.duplicate:
+        ack["duplicate"] = True
+    return ack

@@ -1,8 +1,14 @@
-"""The demo store's web app."""
+"""The demo store's web app: a merchant's page that embeds the chat widget with one tag.
+
+Like a real merchant site, the page is rendered with the logged-in shopper's signed
+token in the widget's tag (``data-token``); "logging in" here is picking a demo shopper,
+remembered in a cookie so that a reload keeps the shopper (and the conversation).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from pathlib import Path
 
@@ -16,6 +22,8 @@ from connectors.identity import issue_token
 
 STATIC = Path(__file__).parent / "static"
 _SHOPPER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SHOPPER_COOKIE = "xiaoer_demo_shopper"
+WIDGET_PATH = "/webhooks/widget/static/xiaoer-widget.js"
 
 
 def _error(status: int, code: str, message: str) -> HTTPResponse:
@@ -37,8 +45,18 @@ def create_app(settings: Settings, name: str = "storefront") -> Sanic:
         return response.json({"status": "ok"})
 
     @app.get("/")
-    async def index(_: Request) -> HTTPResponse:
-        return await response.file(STATIC / "index.html")
+    async def index(request: Request) -> HTTPResponse:
+        shopper = request.cookies.get(SHOPPER_COOKIE) or ""
+        if not _SHOPPER_ID.match(shopper):
+            shopper = ""
+        token = issue_token(shopper, settings.shopper_token_secret,
+                            settings.shopper_token_ttl_seconds) if shopper else ""
+        # The widget is served by the Rasa server, on the host the shopper reached us by.
+        widget_src = f"{request.scheme}://{request.server_name}:{settings.rasa_port}{WIDGET_PATH}"
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        for name, value in (("WIDGET_SRC", widget_src), ("SHOPPER_TOKEN", token), ("SHOPPER_ID", shopper)):
+            page = page.replace("{{%s}}" % name, html.escape(value, quote=True))
+        return response.html(page, headers={"Cache-Control": "no-store"})
 
     @app.get("/config.json")
     async def config(_: Request) -> HTTPResponse:
@@ -72,7 +90,18 @@ def create_app(settings: Settings, name: str = "storefront") -> Sanic:
         )
         profile = answer.json()
         shopper = {k: profile.get(k) for k in ("id", "nickname", "vip_level")}
-        return response.json({"token": token, "shopper": shopper})
+        reply = response.json({"token": token, "shopper": shopper})
+        reply.cookies[SHOPPER_COOKIE] = shopper_id
+        reply.cookies[SHOPPER_COOKIE]["httponly"] = True
+        reply.cookies[SHOPPER_COOKIE]["samesite"] = "Lax"
+        reply.cookies[SHOPPER_COOKIE]["max-age"] = settings.shopper_token_ttl_seconds
+        return reply
+
+    @app.post("/api/logout")
+    async def logout(_: Request) -> HTTPResponse:
+        reply = response.json({"ok": True})
+        del reply.cookies[SHOPPER_COOKIE]
+        return reply
 
     return app
 

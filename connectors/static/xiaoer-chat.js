@@ -5,11 +5,17 @@
  * product itself.
  *
  *   const chat = XiaoerChat.connect({ url, token, onMessage, onEvent, onState, onSession });
- *   chat.send("我的快递到哪了").then(ack => ...);
+ *   chat.send("我的快递到哪了", clientId).then(ack => ...);   // clientId optional
  *   chat.request("history", { after: 0 }).then(reply => ...);
+ *   chat.reconnect();   // now, instead of waiting for the next back-off step
  *
  * The console passes { path: "/console/socket.io", auth: {} }: its socket signs in
  * with the session cookie instead of a shopper token.
+ *
+ * Network loss: a WebSocket on a dead network may stay "open" for minutes, so the
+ * client also closes it when the server's heartbeat stops (pingInterval +
+ * pingTimeout from the Engine.IO handshake) and when the browser reports going
+ * offline; it reconnects with back-off, and at once when the browser is online again.
  */
 (function (global) {
   "use strict";
@@ -22,6 +28,9 @@
     var nextAck = 1;
     var pendingAcks = {};
     var retry = 0;
+    var retryTimer = null;
+    var watchdog = null;
+    var heartbeatMs = 0;
     var closedByUs = false;
     var state = "connecting";
 
@@ -31,24 +40,59 @@
     }
 
     function open() {
+      if (closedByUs) return;
+      clearTimeout(retryTimer);
+      retryTimer = null;
       setState(retry ? "reconnecting" : "connecting");
-      ws = new WebSocket(wsUrl);
-      ws.onmessage = function (event) { receive(String(event.data)); };
-      ws.onclose = function () {
-        Object.keys(pendingAcks).forEach(function (id) {
-          pendingAcks[id].reject(new Error("disconnected"));
-          delete pendingAcks[id];
-        });
-        if (closedByUs || state === "refused") return;
-        setState("offline");
-        retry += 1;
-        setTimeout(open, Math.min(10000, 500 * Math.pow(2, retry - 1)));
-      };
+      var socket = new WebSocket(wsUrl);
+      ws = socket;
+      // Events of a socket we already gave up on must not touch the current one.
+      socket.onmessage = function (event) { if (socket === ws) receive(String(event.data)); };
+      socket.onclose = function () { if (socket === ws) lost(); };
+    }
+
+    // The connection is gone (closed, dropped, or silent): fail what waits, retry later.
+    function lost() {
+      clearTimeout(watchdog);
+      ws = null;
+      Object.keys(pendingAcks).forEach(function (id) {
+        pendingAcks[id].reject(new Error("disconnected"));
+        delete pendingAcks[id];
+      });
+      if (closedByUs || state === "refused") return;
+      setState("offline");
+      retry += 1;
+      retryTimer = setTimeout(open, Math.min(10000, 500 * Math.pow(2, retry - 1)));
+    }
+
+    // Closes the current socket as if the network had dropped it.
+    function drop() {
+      var socket = ws;
+      if (!socket) return;
+      ws = null;
+      socket.onmessage = socket.onclose = null;
+      try { socket.close(); } catch (e) { /* already closing */ }
+      lost();
+    }
+
+    function reconnect() {
+      if (closedByUs || state === "refused" || ws) return;   // connected or connecting already
+      retry = Math.max(retry, 1);
+      open();
+    }
+
+    function alive() {
+      clearTimeout(watchdog);
+      if (heartbeatMs) watchdog = setTimeout(drop, heartbeatMs);
     }
 
     function receive(packet) {
+      alive();
       var type = packet.charAt(0);
       if (type === "0") {            // engine.io open: join the default namespace
+        var handshake = safeParse(packet.slice(1)) || {};
+        heartbeatMs = (handshake.pingInterval || 25000) + (handshake.pingTimeout || 20000);
+        alive();
         var auth = options.auth || { token: options.token || null, visitor_id: options.visitorId || null };
         ws.send("40" + JSON.stringify(auth));
       } else if (type === "2") {     // engine.io ping
@@ -102,11 +146,34 @@
       try { return JSON.parse(text); } catch (e) { return null; }
     }
 
+    // The browser knows about lost Wi-Fi before any timeout does.
+    function onOffline() { drop(); }
+    function onOnline() { reconnect(); }
+    if (global.addEventListener) {
+      global.addEventListener("offline", onOffline);
+      global.addEventListener("online", onOnline);
+    }
+
     open();
     return {
-      send: function (message) { return emit("user_uttered", { message: message }); },
+      send: function (message, clientId) {
+        var data = { message: message };
+        if (clientId) data.client_id = clientId;
+        return emit("user_uttered", data);
+      },
       request: emit,
-      close: function () { closedByUs = true; if (ws) ws.close(); },
+      reconnect: reconnect,
+      drop: drop,
+      close: function () {
+        closedByUs = true;
+        clearTimeout(retryTimer);
+        clearTimeout(watchdog);
+        if (global.removeEventListener) {
+          global.removeEventListener("offline", onOffline);
+          global.removeEventListener("online", onOnline);
+        }
+        if (ws) ws.close();
+      },
       state: function () { return state; }
     };
   }

@@ -22,7 +22,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.chat_clients import WidgetClient
+from bot.chat_clients import ConsoleAgent, WidgetClient
 from bot.settings import ROOT
 from connectors.identity import issue_token
 from handoff.config import HandoffConfig
@@ -208,6 +208,16 @@ def connect(stack):
     yield _connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def agent(stack):
+    """An agent of every group, signed in to the console and listening on its socket;
+    signed out after the test, so later tests find nobody online unless they sign someone in."""
+    login = f"agent-{uuid.uuid4().hex[:6]}"
+    person = ConsoleAgent(stack.console_url, login, stack.add_agent(login, "小美")).listen()
+    yield person
+    person.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""A shopper on the demo store page asks where the parcel is, in a real browser."""
+"""A shopper on the demo store page asks where the parcel is, in a real browser.
+
+The chat is the embedded widget (connectors/static/xiaoer-widget.js, in an open shadow
+root, which Playwright's CSS locators pierce); picking a shopper opens it.
+"""
 
 import pytest
 
@@ -21,7 +25,7 @@ def test_demo_shopper_sees_carrier_and_latest_trace(stack):
         page.wait_for_selector(f"body[data-shopper='{shopper}']", state="attached")
         page.fill("#text", "我的快递到哪了")
         page.press("#text", "Enter")
-        answer = page.locator(".msg.bot", has_text=parcel.latest_event)
+        answer = page.locator(".msg.bot", has_text=parcel.latest_event).first   # the text; a timeline card follows
         answer.wait_for(timeout=15000)
         text = answer.inner_text()
         assert parcel.carrier_name in text
@@ -34,6 +38,7 @@ def test_shopper_text_is_shown_as_text_not_html(stack):
         page = browser.new_page()
         page.goto(stack.store_url)
         page.wait_for_selector("body[data-shopper='']", state="attached")
+        page.get_by_role("button", name="联系客服").click()     # a visitor opens the chat widget
         hostile = '<img src=x onerror="window.pwned=1">你好'
         page.fill("#text", hostile)
         page.press("#text", "Enter")
