@@ -220,6 +220,35 @@ def agent(stack):
     person.close()
 
 
+# Shoppers some test talks as in their widget conversation (``s-<id>:web``), which must
+# not be shared; ``fresh_shopper`` and test_widget_browser's ``quiet_shopper`` both use it.
+TAKEN_SHOPPERS: set = set()
+# The first and last shoppers with one parcel on the way, which tests/e2e uses by name.
+NAMED_SHOPPERS = {"u10003", "u10005"}
+
+
+@pytest.fixture(scope="session")
+def fresh_shopper(stack):
+    """Hands out shoppers no other test talks as: for tests about a conversation, not about
+    one order (those ``pick`` an order). Shoppers with a shipped order come first, since
+    ``quiet_shopper`` never takes those."""
+    engine = stack.engine()
+
+    def _fresh() -> str:
+        with engine.connect() as conn:
+            ids = conn.execute(sa.text(
+                "SELECT s.id FROM shoppers s LEFT JOIN orders o ON o.shopper_id = s.id AND o.status = 'shipped'"
+                " GROUP BY s.id ORDER BY COUNT(o.order_no) = 0, s.id DESC")).scalars().all()
+        for shopper in ids:
+            if shopper not in TAKEN_SHOPPERS and shopper not in NAMED_SHOPPERS:
+                TAKEN_SHOPPERS.add(shopper)
+                return shopper
+        pytest.fail("every seeded shopper is taken")
+
+    yield _fresh
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pick(stack):
     """Hands out orders no other test in this session has used: (shopper_id, order_no)."""

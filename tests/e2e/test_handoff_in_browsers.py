@@ -24,8 +24,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ANGRY = "你们这什么破店！！！骗子！！！我要去12315投诉你们"
 
 
-def test_an_angry_shopper_is_served_by_an_agent_and_rates_the_service(stack, pick):
-    shopper, _ = pick("shipped")
+def test_an_angry_shopper_is_served_by_an_agent_and_rates_the_service(stack, fresh_shopper):
+    shopper = fresh_shopper()
     login = f"amei-{uuid.uuid4().hex[:6]}"
     password = stack.add_agent(login, "小美")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -67,8 +67,8 @@ def test_while_an_agent_serves_the_chat_the_bot_is_silent_and_every_message_is_k
 
 
 def test_a_widget_shopper_and_an_agent_talk_live_and_the_shopper_rates_the_service(
-        stack, pick, agent, connect):
-    shopper, _ = pick("shipped")
+        stack, fresh_shopper, agent, connect):
+    shopper = fresh_shopper()
     client = connect(token=stack.token(shopper))
     client.send("转人工")
     queued, _ = client.inbox.wait("handoff_state", lambda e: e["type"] == "queued")
@@ -120,8 +120,8 @@ def test_a_widget_shopper_and_an_agent_talk_live_and_the_shopper_rates_the_servi
     assert [m["text"] for m in history if m["sender"] == "agent"][-1] == "亲，您好，请问有什么可以帮您？"
 
 
-def test_a_waiting_shopper_can_go_back_to_the_bot(stack, pick):
-    shopper, _ = pick("shipped")
+def test_a_waiting_shopper_can_go_back_to_the_bot(stack, fresh_shopper):
+    shopper = fresh_shopper()
     chat = stack.conversation(shopper)
     queued = chat.say("转人工")
     assert {"title": "不等了，先问小二", "payload": "/cancel_handoff"} in queued[0]["buttons"]
@@ -132,8 +132,8 @@ def test_a_waiting_shopper_can_go_back_to_the_bot(stack, pick):
     assert "没有在排队" in chat.say("/cancel_handoff")[-1]["text"]
 
 
-def test_with_nobody_online_what_the_shopper_writes_is_left_as_a_message(stack, pick):
-    shopper, _ = pick("shipped")
+def test_with_nobody_online_what_the_shopper_writes_is_left_as_a_message(stack, fresh_shopper):
+    shopper = fresh_shopper()
     chat = stack.conversation(shopper)
     assert "留言" in chat.text("转人工")
     reply = chat.say("明天帮我查下退款到哪了")

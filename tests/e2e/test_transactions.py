@@ -129,8 +129,8 @@ def test_asking_for_a_person_queues_a_ticket_with_context(stack, pick):
     assert order_no in {o["order_no"] for o in ticket.orders}
 
 
-def test_a_complaint_goes_to_a_person_with_its_sentiment(stack, pick):
-    shopper, _ = pick("shipped")
+def test_a_complaint_goes_to_a_person_with_its_sentiment(stack, fresh_shopper):
+    shopper = fresh_shopper()
     chat = stack.conversation(shopper)
     chat.text("你们这什么破店！！！骗子！！！我要去12315投诉你们")
     ticket = HandoffQueue(stack.handoff_store()).open_ticket_of(chat.conversation_id)
@@ -138,8 +138,8 @@ def test_a_complaint_goes_to_a_person_with_its_sentiment(stack, pick):
     assert ticket.transcript[0].sentiment["label"] == "negative"
 
 
-def test_a_furious_question_goes_to_a_person_instead_of_an_answer(stack, pick):
-    shopper, _ = pick("shipped")
+def test_a_furious_question_goes_to_a_person_instead_of_an_answer(stack, fresh_shopper):
+    shopper = fresh_shopper()
     chat = stack.conversation(shopper)
     reply = chat.text("什么破物流 慢死了 到底什么时候到？？？")
     ticket = HandoffQueue(stack.handoff_store()).open_ticket_of(chat.conversation_id)

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from bot import widget_figures
 from bot.chat_clients import ConsoleAgent
 from tests.e2e import orders_db
+from tests.e2e.conftest import NAMED_SHOPPERS, TAKEN_SHOPPERS
 from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -59,9 +60,6 @@ def engine(stack):
     engine.dispose()
 
 
-_taken: set = set()
-
-
 def quiet_shopper(engine, in_transit: Optional[int] = None) -> str:
     """A shopper whose widget conversation (``s-<id>:web``) no other test talks in.
 
@@ -75,7 +73,7 @@ def quiet_shopper(engine, in_transit: Optional[int] = None) -> str:
             " SUM(CASE WHEN status = 'shipped' THEN 1 ELSE 0 END) FROM orders GROUP BY shopper_id"
             " ORDER BY shopper_id")).all()
     one_parcel = orders_db.shoppers_with_in_transit(engine, 1)
-    busy = {"u10003", "u10005", one_parcel[0], one_parcel[-1]} | _taken
+    busy = NAMED_SHOPPERS | {one_parcel[0], one_parcel[-1]} | TAKEN_SHOPPERS
     if in_transit is None:          # leave the shoppers with parcels to the tests that need them
         rows = sorted(rows, key=lambda row: row[1] > 0)
     for shopper, moving, shipped in rows:
@@ -83,7 +81,7 @@ def quiet_shopper(engine, in_transit: Optional[int] = None) -> str:
             continue
         if in_transit is not None and moving != in_transit:
             continue
-        _taken.add(shopper)
+        TAKEN_SHOPPERS.add(shopper)
         return shopper
     pytest.skip("no quiet shopper left in the seed data")
 
@@ -577,9 +575,10 @@ def xiaomei(stack):
     person.close()
 
 
-def test_the_shopper_sees_the_queue_the_agent_typing_and_rates_at_the_end(stack, host, browser, pick, xiaomei):
+def test_the_shopper_sees_the_queue_the_agent_typing_and_rates_at_the_end(
+        stack, host, browser, fresh_shopper, xiaomei):
     agent = xiaomei
-    shopper_id, _ = pick("shipped")
+    shopper_id = fresh_shopper()
     shopper = shopper_page(browser)
     page = shopper.page
     shopper.store(stack, shopper_id).open()
