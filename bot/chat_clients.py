@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import queue
+import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
 
@@ -11,6 +12,7 @@ import requests
 import socketio
 
 COOKIE = "xiaoer_console"
+HEARTBEAT_SECONDS = 10.0
 
 
 class Inbox:
@@ -90,6 +92,20 @@ class ConsoleAgent:
         self.login = login
         self.inbox = Inbox()
         self.sio: Optional[socketio.Client] = None
+        self._stop = threading.Event()
+        threading.Thread(target=self._heartbeats, name=f"heartbeat-{login}", daemon=True).start()
+
+    def _heartbeats(self) -> None:
+        """Beats like the console page does: without them the queue counts the agent offline
+        after ``HANDOFF_HEARTBEAT_TTL_SECONDS`` and refuses their claims."""
+        beat = requests.Session()          # sessions are not shared across threads
+        beat.cookies.update(self.http.cookies)
+        beat.headers.update(self.http.headers)
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                beat.post(f"{self.url}/console/api/heartbeat", json={}, timeout=5)
+            except requests.RequestException:
+                pass                        # the next beat tries again, as the page does
 
     def api(self, method: str, path: str, **body: Any) -> requests.Response:
         return self.http.request(method, f"{self.url}/console/api{path}",
@@ -131,6 +147,7 @@ class ConsoleAgent:
 
     def close(self) -> None:
         """Signs out (away: no new chats for this agent) and closes the socket."""
+        self._stop.set()
         if self.sio is not None:
             self.sio.disconnect()
         self.api("POST", "/logout")
