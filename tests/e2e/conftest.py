@@ -159,6 +159,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         # Own keys on a shared Redis; people answer around the clock in tests.
         "HANDOFF_KEY_PREFIX": f"xiaoer-e2e-{uuid.uuid4().hex[:8]}:handoff",
         "HANDOFF_SERVICE_HOURS": "00:00-24:00",
+        # Agents pick chats by hand here: an offer racing a test's claim to another agent
+        # signed in by an earlier test made claims flaky. Offers are tested in tests/handoff.
+        "HANDOFF_AUTO_ASSIGN": "false",
     }
     seed_orders(env)
     log_path = var_dir / "run.log"
