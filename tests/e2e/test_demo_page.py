@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_demo_shopper_sees_carrier_and_latest_trace(stack):
     engine = stack.engine()
-    shopper = orders_db.shoppers_with_in_transit(engine, 1)[0]
+    shopper = stack.parcel_shoppers[0]
     (parcel,) = orders_db.in_transit_parcels(engine, shopper)
     engine.dispose()
     with chromium() as browser:

@@ -26,7 +26,7 @@ def joined(texts):
 
 
 def test_where_is_my_parcel_answers_with_the_stored_trace(stack, engine):
-    shopper = orders_db.shoppers_with_in_transit(engine, 1)[0]
+    shopper = stack.parcel_shoppers[0]
     (parcel,) = orders_db.in_transit_parcels(engine, shopper)
     reply = joined(stack.texts("我的快递到哪了", shopper_id=shopper))
     assert parcel.carrier_name in reply
@@ -122,7 +122,7 @@ def test_bad_input_gets_a_clear_error_and_the_bot_keeps_working(stack, body, sta
 
 
 def test_every_message_is_persisted(stack, engine):
-    shopper = orders_db.shoppers_with_in_transit(engine, 1)[0]
+    shopper = stack.parcel_shoppers[0]
     sender = "persist-check"
     stack.texts("在吗", shopper_id=shopper, sender=sender)
     stack.texts("我的快递到哪了", shopper_id=shopper, sender=sender)

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from bot import widget_figures
 from bot.chat_clients import ConsoleAgent
 from tests.e2e import orders_db
-from tests.e2e.conftest import NAMED_SHOPPERS, TAKEN_SHOPPERS
+from tests.e2e.conftest import TAKEN_SHOPPERS
 from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.browser
@@ -63,17 +63,16 @@ def engine(stack):
 def quiet_shopper(engine, in_transit: Optional[int] = None) -> str:
     """A shopper whose widget conversation (``s-<id>:web``) no other test talks in.
 
-    Other tests use the first and last shoppers with one parcel on the way, u10003 and
-    u10005, and ``pick`` hands out shipped orders; so: none of those, none with a shipped
-    order, each shopper once per session.
+    Other tests take shoppers into ``TAKEN_SHOPPERS`` (the stack's ``parcel_shoppers``
+    among them) and ``pick`` hands out shipped orders; so: none of those, none with a
+    shipped order, each shopper once per session.
     """
     with engine.connect() as conn:
         rows = conn.execute(sa.text(
             "SELECT shopper_id, SUM(CASE WHEN status IN ('shipped', 'out_for_delivery') THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN status = 'shipped' THEN 1 ELSE 0 END) FROM orders GROUP BY shopper_id"
             " ORDER BY shopper_id")).all()
-    one_parcel = orders_db.shoppers_with_in_transit(engine, 1)
-    busy = NAMED_SHOPPERS | {one_parcel[0], one_parcel[-1]} | TAKEN_SHOPPERS
+    busy = TAKEN_SHOPPERS
     if in_transit is None:          # leave the shoppers with parcels to the tests that need them
         rows = sorted(rows, key=lambda row: row[1] > 0)
     for shopper, moving, shipped in rows:

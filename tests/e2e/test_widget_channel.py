@@ -17,7 +17,7 @@ def test_bot_replies_reach_the_socket(stack, connect):
 
 def test_a_shopper_is_answered_with_their_own_parcel(stack, connect):
     engine = stack.engine()
-    shopper = orders_db.shoppers_with_in_transit(engine, 1)[-1]
+    shopper = stack.parcel_shoppers[1]
     (parcel,) = orders_db.in_transit_parcels(engine, shopper)
     client = connect(token=stack.token(shopper))
     assert client.session == {"conversation_id": f"s-{shopper}:web", "shopper_id": shopper}
@@ -27,8 +27,8 @@ def test_a_shopper_is_answered_with_their_own_parcel(stack, connect):
     engine.dispose()
 
 
-def test_every_tab_of_a_shopper_sees_the_replies(stack, connect):
-    token = stack.token("u10003")
+def test_every_tab_of_a_shopper_sees_the_replies(stack, connect, fresh_shopper):
+    token = stack.token(fresh_shopper())
     first, second = connect(token=token), connect(token=token)
     first.send("在吗")
     assert first.reply_texts() == second.reply_texts()
@@ -64,12 +64,13 @@ def test_bad_messages_are_refused_with_a_reason(stack, connect, data, code):
     assert client.send("你好")["ok"] is True
 
 
-def test_widget_messages_are_persisted_with_the_verified_shopper(stack, connect):
-    client = connect(token=stack.token("u10005"))
+def test_widget_messages_are_persisted_with_the_verified_shopper(stack, connect, fresh_shopper):
+    shopper = fresh_shopper()
+    client = connect(token=stack.token(shopper))
     client.send("谢谢")
     client.reply_texts()
-    events = stack.tracker("s-u10005:web")["events"]
+    events = stack.tracker(f"s-{shopper}:web")["events"]
     user = [e for e in events if e["event"] == "user"][-1]
     assert user["text"] == "谢谢"
     assert {k: user["metadata"][k] for k in ("shopper_id", "channel")} == {
-        "shopper_id": "u10005", "channel": "widget"}
+        "shopper_id": shopper, "channel": "widget"}
