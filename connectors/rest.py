@@ -109,13 +109,6 @@ class ShopperRestInput(InputChannel):
                 return error.response()
             bridge = bridge_for(self.settings)
             collector = CollectingOutputChannel()
-            message = UserMessage(
-                inbound.text,
-                collector,
-                inbound.conversation_id,
-                input_channel=self.name(),
-                metadata=inbound.identity.metadata(self.name()),
-            )
             try:
                 delivery = await bridge.shopper_said(
                     inbound.conversation_id, inbound.identity.shopper_id, inbound.text, inbound.client_id)
@@ -123,7 +116,14 @@ class ShopperRestInput(InputChannel):
                     return response.json(resent(inbound.conversation_id, delivery))
                 if delivery.to_human:
                     return response.json(handed_over(inbound.conversation_id, delivery))
-                await on_new_message(message)
+                await on_new_message(UserMessage(
+                    inbound.text,
+                    collector,
+                    inbound.conversation_id,
+                    input_channel=self.name(),
+                    message_id=str(delivery.entry.id),     # the stored message: see bot.analytics_broker
+                    metadata=inbound.identity.metadata(self.name()),
+                ))
                 for reply in collector.messages:
                     await bridge.bot_said(inbound.conversation_id, inbound.identity.shopper_id, reply)
             except Exception:  # the shopper must get an answer, not a hang

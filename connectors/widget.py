@@ -253,6 +253,7 @@ class WidgetInput(InputChannel):
                     WidgetOutput(sio, bridge, shopper_id),
                     conversation_id,
                     input_channel=self.name(),
+                    message_id=str(delivery.entry.id),     # the stored message: see bot.analytics_broker
                     metadata=Identity(shopper_id=shopper_id).metadata(self.name()),
                 )
                 await on_new_message(message)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from handoff.db import Base, engine_for, session_factory
+from handoff.service_events import EventKind, EventLog, ServiceEvent
 
 SENDERS = ("shopper", "bot", "agent", "system")
 MAX_COMMENT_CHARS = 500
@@ -129,6 +130,7 @@ class DuplicateMessage(Exception):
 class ChatLog:
     def __init__(self, sessions: sessionmaker) -> None:
         self.sessions = sessions
+        self.events = EventLog(sessions)
 
     @classmethod
     def from_url(cls, url: str) -> "ChatLog":
@@ -149,7 +151,12 @@ class ChatLog:
             with self.sessions.begin() as db:
                 db.add(row)
                 db.flush()
-                return Entry.from_row(row)
+                stored = Entry.from_row(row)
+                self.events.add(db, [ServiceEvent(
+                    EventKind.MESSAGE, stored.conversation_id, stored.at, ticket_id=stored.ticket_id,
+                    sender=stored.sender, message_id=stored.id,
+                    agent_id=stored.sender_id if stored.sender == "agent" else None)])
+                return stored
         except IntegrityError:
             first = self.by_client_id(entry.conversation_id, entry.client_id) if entry.client_id else None
             if first is None:
@@ -213,8 +220,13 @@ class ChatLog:
             raise ValueError("score must be 1-5")
         try:
             with self.sessions.begin() as db:
-                db.add(Rating(ticket_id=ticket_id, conversation_id=conversation_id, agent_id=agent_id,
-                              score=score, comment=comment[:MAX_COMMENT_CHARS]))
+                rating = Rating(ticket_id=ticket_id, conversation_id=conversation_id, agent_id=agent_id,
+                                score=score, comment=comment[:MAX_COMMENT_CHARS])
+                db.add(rating)
+                db.flush()
+                self.events.add(db, [ServiceEvent(
+                    EventKind.RATING, conversation_id, _timestamp(rating.created_at), ticket_id=ticket_id,
+                    agent_id=agent_id, value=score)])
         except IntegrityError:
             raise AlreadyRated(ticket_id) from None
 

@@ -12,7 +12,7 @@ variable is optional; the defaults suit a small merchant with a few agents.
 | ``HANDOFF_DISCONNECT_GRACE_SECONDS`` | 60 | after the TTL, how long a silent agent keeps their chats |
 | ``HANDOFF_DEFAULT_MAX_CHATS`` | 3 | concurrent chats per agent unless the agent says otherwise |
 | ``HANDOFF_SERVICE_HOURS`` | ``09:00-23:00`` | when people answer (may run past midnight) |
-| ``HANDOFF_TIMEZONE`` | ``Asia/Shanghai`` | the zone of the service hours |
+| ``HANDOFF_TIMEZONE`` | ``Asia/Shanghai`` | the zone of the service hours and of the supervisor figures' days |
 | ``HANDOFF_DEFAULT_HANDLE_SECONDS`` | 300 | assumed chat length until real ones are measured |
 | ``HANDOFF_HANDLE_TIME_SAMPLES`` | 50 | how many recent chat lengths per group the estimate averages |
 | ``HANDOFF_AUTO_ASSIGN`` | ``true`` | the sweep offers waiting chats to agents (else manual pick only) |

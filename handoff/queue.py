@@ -150,7 +150,8 @@ class HandoffQueue:
                 ticket_id=content.ticket_id, conversation_id=content.conversation_id,
                 group=content.group, state=TicketState.WAITING, priority=content.priority,
                 seq=seq, band=Band.UNSTAFFED if unstaffed else Band.NORMAL, enqueued_at=now)
-            return Change(after, [Event.of(EventType.QUEUED, after, now, priority=after.priority)], [
+            return Change(after, [Event.of(EventType.QUEUED, after, now, priority=after.priority,
+                                           reason=content.reason, unstaffed=unstaffed)], [
                 lambda p: p.set(self.keys.ticket(content.ticket_id), content.to_json()),
                 lambda p: p.set(conversation_key, content.ticket_id),
             ])

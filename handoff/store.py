@@ -17,6 +17,7 @@ share these keys, all under ``HandoffConfig.key_prefix``:
 ``handle-times:{group}``       list    recent chat lengths in seconds, newest first
 ``sweep-lock``                 string  so one replica sweeps at a time
 ``uploads:{cid}``              string  pictures a conversation sent in the current window
+``event-record``               stream  queue events not yet drained into the service record
 =============================  ======  ============================================
 
 Every key is built from the prefix inside Python, so on Redis Cluster the prefix
@@ -33,11 +34,14 @@ import redis
 from redis.client import Pipeline
 
 from handoff.config import HandoffConfig
-from handoff.events import Event
+from handoff.events import Event, EventType
 from handoff.priority import queue_score
 from handoff.tickets import Ticket, TicketState, TicketStatus
 
 Clock = Callable[[], float]
+# Events wait here until a console drains them: a week of a busy store's queue changes
+# survives a console outage; past that the oldest go first.
+RECORD_STREAM_MAXLEN = 500_000
 Reader = Union[redis.Redis, Pipeline]
 
 
@@ -83,6 +87,9 @@ class Keys:
 
     def uploads(self, conversation_id: str) -> str:
         return f"{self.prefix}:uploads:{conversation_id}"
+
+    def event_record(self) -> str:
+        return f"{self.prefix}:event-record"
 
 
 class Store:
@@ -149,4 +156,10 @@ class Store:
             pipe.expire(keys.ticket(ticket_id), self.config.closed_ticket_ttl_seconds)
 
     def publish(self, pipe: Union[redis.Redis, Pipeline], event: Event) -> None:
-        pipe.publish(self.config.events_channel, event.to_json())
+        """Tells live subscribers, and (but for position updates, which are derived) keeps the
+        event in the stream the console drains into the service record (``handoff.event_stream``)."""
+        message = event.to_json()
+        pipe.publish(self.config.events_channel, message)
+        if event.type != EventType.POSITION:
+            pipe.xadd(self.keys.event_record(), {"event": message},
+                      maxlen=RECORD_STREAM_MAXLEN, approximate=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.formatting import normalize_order_no
 from actions.handoff import escalate, follow_up
+from actions.service_record import record_after_sales
 from actions.order_api import Order, OrderApiError, OrderNotFound, RuleRefusal
 from actions.order_requests import order_button
 from actions.refusals import explain
@@ -275,6 +276,9 @@ class SubmitForm(Action, ABC):
     """Carries out a completed form through the order service, then clears it."""
 
     form: str
+    # ("refund" | "exchange", the slot with the shopper's reason) for requests supervisors
+    # count by reason; None for forms that file no after-sales request.
+    after_sales: Optional[Tuple[str, str]] = None
 
     def name(self) -> Text:
         return f"action_submit_{self.form}"
@@ -301,6 +305,9 @@ class SubmitForm(Action, ABC):
         except (OrderApiError, asyncio.TimeoutError):
             dispatcher.utter_message(response="utter_submit_failed")
             return done + await escalate(dispatcher, tracker, "order_api_failure")
+        if self.after_sales:
+            kind, reason_slot = self.after_sales
+            await record_after_sales(tracker, kind, tracker.get_slot(reason_slot))
         if in_review is None:
             return done
         return done + await follow_up(dispatcher, tracker, shopper, in_review)

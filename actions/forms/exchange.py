@@ -154,6 +154,7 @@ class AskExchangeReason(Action):
 
 class SubmitExchangeForm(SubmitForm):
     form = "exchange_form"
+    after_sales = ("exchange", REASON_SLOT)
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      shopper: str, order_no: str) -> Optional[int]:

@@ -202,6 +202,7 @@ class AskRefundReason(Action):
 
 class SubmitRefundForm(SubmitForm):
     form = "refund_form"
+    after_sales = ("refund", REASON_SLOT)
 
     async def submit(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      shopper: str, order_no: str) -> Optional[int]:
