@@ -12,6 +12,7 @@ from handoff.assignment import Dispatcher
 from handoff.chatlog import ChatLog
 from handoff.console.api import console
 from handoff.console.chat import chat
+from handoff.console.dashboard import dashboard
 from handoff.console.live import ConsoleLive
 from handoff.db import engine_for, session_factory
 from handoff.console.errors import render_error
@@ -19,11 +20,13 @@ from handoff.console.order_actions import order_actions
 from handoff.console.order_client import OrderClient
 from handoff.console.pages import pages
 from handoff.console.quick_replies import quick_replies
+from handoff.console.recorder import record_forever
 from handoff.console.ratelimit import LoginLimiter
 from handoff.console.sessions import SessionSigner
 from handoff.console.settings import ConsoleSettings
 from handoff.console.sweeper import sweep_forever
 from handoff.desk import Desk
+from handoff.event_stream import EventRecorder
 from handoff.live import LiveFeed
 from handoff.presence import Presence
 from handoff.queue import HandoffQueue
@@ -32,6 +35,8 @@ from handoff.uploads import UploadStore
 
 # Every request body is a login, a note, a transfer, a quick reply or an address: a few KB at most.
 MAX_BODY_BYTES = 32 * 1024
+# How often queue events reach the service record: the dashboard's history lags by at most this.
+RECORD_SECONDS = 1.0
 
 
 def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sanic:
@@ -65,12 +70,15 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
                                  settings.order_api_connect_timeout, settings.order_api_read_timeout)
     app.ctx.feed = LiveFeed(settings.redis_url, store.config)
     app.ctx.live = ConsoleLive(app)
+    app.ctx.recorder = EventRecorder(store, app.ctx.chatlog.events)
     app.ctx.sweeper = None
     app.ctx.relay = None
+    app.ctx.recording = None
 
     app.blueprint(console)
     app.blueprint(chat)
     app.blueprint(quick_replies)
+    app.blueprint(dashboard)
     app.blueprint(order_actions)
     app.blueprint(pages)
     app.error_handler.add(Exception, render_error)
@@ -83,12 +91,15 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
         if settings.sweep_seconds > 0:
             app.ctx.sweeper = app.add_task(sweep_forever(app.ctx.dispatcher, settings.sweep_seconds),
                                            name="console.sweeper")
+            app.ctx.recording = app.add_task(record_forever(app.ctx.recorder, RECORD_SECONDS),
+                                             name="console.recorder")
 
     # Before rather than after stop: Sanic warns about after-stop listeners over ASGI.
     @app.before_server_stop
     async def stop(app: Sanic, _loop) -> None:
-        task = app.ctx.sweeper
-        if task is not None:
+        for task in (app.ctx.sweeper, app.ctx.recording):
+            if task is None:
+                continue
             task.cancel()
             try:
                 await task

@@ -39,6 +39,8 @@ SECURITY_HEADERS = {
 
 # The Socket.IO client is the widget's own (one client for both sides of the chat).
 SHARED_ASSETS = {"xiaoer-chat.js": Path(__file__).resolve().parents[2] / "connectors" / "static" / "xiaoer-chat.js"}
+# Third-party files, vendored as released (their names keep the upstream dots).
+VENDOR_ASSETS = {"chart.umd.min.js": STATIC_DIR / "vendor" / "chart.umd.min.js"}
 
 pages = Blueprint("console_pages", url_prefix="/console")
 
@@ -57,6 +59,20 @@ async def index(request: Request) -> HTTPResponse:
 @pages.get("", strict_slashes=True)
 async def index_without_slash(request: Request) -> HTTPResponse:
     return redirect("/console/", headers=SECURITY_HEADERS)
+
+
+@pages.get("/dashboard", strict_slashes=True)
+async def dashboard_page(request: Request) -> HTTPResponse:
+    """The supervisors' dashboard; the page is public, its figures are not (the API checks the role)."""
+    return _file_response(STATIC_DIR / "dashboard.html", "text/html; charset=utf-8", "no-store")
+
+
+@pages.get("/static/vendor/<name>")
+async def vendor_asset(request: Request, name: str) -> HTTPResponse:
+    path = VENDOR_ASSETS.get(name)
+    if path is None or not path.is_file():
+        raise ConsoleError(404, "not_found", "文件不存在 / No such file.")
+    return _file_response(path, CONTENT_TYPES["js"], "no-cache")
 
 
 @pages.get("/static/<name>")

@@ -111,6 +111,7 @@ function signedIn(data) {
   setCsrf(data.csrf_token);
   state.user = data.user;
   $("me-name").textContent = `${data.user.name}（${data.user.login}）`;
+  $("dashboard-link").hidden = data.user.role !== "supervisor";
   if (data.presence) $("presence-status").value = data.presence.status === "away" ? "away" : "online";
   $("login-view").hidden = true;
   $("console-view").hidden = false;
