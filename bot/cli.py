@@ -172,7 +172,7 @@ def _start_embedded_redis(group, settings: Settings) -> str:
          "--dir", str(settings.var_dir)],
     )
     process = group.start(service)
-    url = f"redis://127.0.0.1:{port}/0"
+    url = settings.live_redis_url
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -262,6 +262,31 @@ def cmd_widget_figures(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_benchmark_dashboard(args: argparse.Namespace) -> int:
+    """Each dashboard panel's time on a year of events, on SQLite and PostgreSQL."""
+    from bot import dashboard_benchmark
+
+    settings = get_settings()
+    postgres = args.postgres or (settings.database_url if (settings.database_url or "").startswith("postgresql")
+                                 else None)
+    out = ROOT / "results" / "dashboard-benchmark.json"
+    figures = dashboard_benchmark.run(args.messages, postgres, args.repeat, settings.var_dir, out)
+    print(dashboard_benchmark.table(figures))
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+def cmd_simulate_month(args: argparse.Namespace) -> int:
+    """Fills the dashboard: a month of conversations through the running product."""
+    from bot import month_simulator
+
+    started = time.monotonic()
+    figures = month_simulator.run(get_settings(), args.conversations, args.days, args.workers, args.seed)
+    print("  ".join(f"{name} {value}" for name, value in figures.items()),
+          f"in {time.monotonic() - started:.0f} s")
+    return 1 if figures["errors"] else 0
+
+
 def cmd_record_stories(args: argparse.Namespace) -> int:
     """Plays scripted conversations against the running product; writes test stories."""
     from bot import stories
@@ -321,6 +346,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     record.add_argument("script", help="YAML file of conversations")
     record.add_argument("--out", required=True, help="test story file to write")
     record.set_defaults(func=cmd_record_stories)
+    dashboard = commands.add_parser(
+        "benchmark-dashboard", help="dashboard panel times on a year of events (SQLite, PostgreSQL)")
+    dashboard.add_argument("--messages", type=int, default=2_000_000)
+    dashboard.add_argument("--repeat", type=int, default=3)
+    dashboard.add_argument("--postgres", help="a PostgreSQL URL (default: DATABASE_URL when PostgreSQL)")
+    dashboard.set_defaults(func=cmd_benchmark_dashboard)
+    simulate = commands.add_parser(
+        "simulate-month", help="a month of simulated conversations through the running product (xiaoer run)")
+    simulate.add_argument("--conversations", type=int, default=600)
+    simulate.add_argument("--days", type=int, default=30)
+    simulate.add_argument("--workers", type=int, default=4)
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.set_defaults(func=cmd_simulate_month)
     replica = commands.add_parser("replica", help="one more rasa or console process beside `run`")
     replica.add_argument("kind", choices=("rasa", "console"))
     replica.add_argument("--port", type=int, required=True)

@@ -109,6 +109,11 @@ class Settings:
         )
 
     @property
+    def live_redis_url(self) -> str:
+        """The Redis ``xiaoer run`` uses: REDIS_URL, else the embedded one it starts."""
+        return self.redis_url or f"redis://127.0.0.1:{self.embedded_redis_port}/0"
+
+    @property
     def tracker_db_url(self) -> str:
         """Conversations share the product database when one is configured."""
         return self.database_url or f"sqlite:///{self.var_dir / 'trackers.db'}"

@@ -142,6 +142,12 @@ class Conversation:
         return f"s-{self.shopper_id}:{self.sender}" if self.shopper_id else f"v-{self.sender}"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests marked ``changes_orders`` go last (a stable sort keeps every other order):
+    they may change any seeded order, which ``pick`` hands out to the others."""
+    items.sort(key=lambda item: item.get_closest_marker("changes_orders") is not None)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     var_dir = tmp_path_factory.mktemp("xiaoer-var")
