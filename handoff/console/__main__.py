@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from handoff.console.accounts import NewUser, add_user
-from handoff.console.models import User
+from handoff.console.models import ROLES, User
 from handoff.db import engine_for, migrate, session_factory
 from handoff.console.settings import ConsoleSettings
 from handoff.tickets import GROUPS
@@ -31,7 +31,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     add = commands.add_parser("add-user", help="create a console account")
     add.add_argument("login")
     add.add_argument("--name", required=True, help="display name shown to colleagues, e.g. 小美")
-    add.add_argument("--role", choices=("agent", "supervisor"), default="agent")
+    add.add_argument("--role", choices=ROLES, default="agent")
     add.add_argument("--groups", default="", help="comma-separated: presale,logistics,after_sales,complaints")
     add.add_argument("--max-chats", type=int, default=3)
     add.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")

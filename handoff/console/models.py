@@ -16,7 +16,9 @@ from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Integer, 
 
 from handoff.db import Base
 
-ROLES = ("agent", "supervisor")
+# Agents serve chats; supervisors also see every group and the dashboard; trainers
+# improve the bot (the review inbox) and serve no chats.
+ROLES = ("agent", "supervisor", "trainer")
 
 
 def utcnow() -> datetime:
@@ -25,7 +27,7 @@ def utcnow() -> datetime:
 
 class User(Base):
     __tablename__ = "console_users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'supervisor')", name="ck_console_users_role"),
+    __table_args__ = (CheckConstraint("role IN ('agent', 'supervisor', 'trainer')", name="ck_console_users_role"),
                       CheckConstraint("max_chats BETWEEN 1 AND 50", name="ck_console_users_max_chats"))
 
     id = Column(Integer, primary_key=True)
@@ -47,6 +49,11 @@ class User(Base):
     @property
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
+
+    @property
+    def can_review(self) -> bool:
+        """Trainers, and supervisors who stand in for them, work the review inbox."""
+        return self.role in ("trainer", "supervisor")
 
     @property
     def active(self) -> bool:
