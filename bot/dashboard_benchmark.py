@@ -19,14 +19,13 @@ import json
 import random
 import statistics
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import sqlalchemy as sa
 
-from handoff.db import engine_for, migrate
+from handoff.db import engine_for, migrate, scratch_schema
 from handoff.metrics import REPORT_SECTIONS, Metrics, Period
 from handoff.service_events import DEFAULT_ZONE, ServiceEventRow, local_hour
 
@@ -74,17 +73,8 @@ def _database(name: str, url: Optional[str], var_dir: Path) -> Iterator[str]:
         finally:
             path.unlink(missing_ok=True)
         return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "bench") as scratch:
+        yield scratch
 
 
 def fill(engine: sa.engine.Engine, messages: int, now: float) -> int:

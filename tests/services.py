@@ -7,15 +7,14 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
 import requests
-import sqlalchemy as sa
 
 from bot.settings import ROOT
+from handoff.db import scratch_schema
 
 PYTHON = str(Path(sys.executable).parent / "python")
 
@@ -33,17 +32,8 @@ def isolated_database(var_dir: Path) -> Iterator[str]:
     if not configured.startswith("postgresql"):
         yield f"sqlite:///{var_dir / 'orders.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(configured)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in configured else "?"
-    try:
-        yield f"{configured}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(configured) as url:
+        yield url
 
 
 def seed_orders(env: Dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import chromium
+from tests.e2e.browser import chromium, console_page
 from tests.services import PYTHON
 
 pytestmark = [pytest.mark.browser, pytest.mark.changes_orders]
@@ -56,14 +56,7 @@ def test_the_dashboard_shows_the_apis_figures_after_a_simulated_month(stack):
     password = stack.add_agent(login, "店长", groups=(), role="supervisor")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
-        page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
-        problems = []
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(stack.console_url + "/console/")
-        page.get_by_label("登录名").fill(login)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.locator("#queue-list").wait_for()
+        page, problems = console_page(browser, stack.console_url, login, password, viewport=(1400, 1800))
         page.goto(stack.console_url + "/console/dashboard")
         page.locator("[data-metric='volume.conversations']").wait_for()
         page.wait_for_function("document.querySelector(\"[data-metric='volume.conversations']\")"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.browser import chromium
+from tests.e2e.browser import chromium, console_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,7 @@ def test_an_angry_shopper_is_served_by_an_agent_and_rates_the_service(stack, fre
     password = stack.add_agent(login, "小美")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
-        agent = browser.new_context(viewport={"width": 1360, "height": 860}).new_page()
-        problems = []
-        agent.on("pageerror", lambda error: problems.append(str(error)))
-        agent.goto(stack.console_url + "/console/")
-        agent.get_by_label("登录名").fill(login)
-        agent.get_by_label("密码").fill(password)
-        agent.get_by_role("button", name="登录").click()
-        agent.locator("#queue-list").wait_for()
+        agent, problems = console_page(browser, stack.console_url, login, password)
         agent.wait_for_function("document.body.dataset.live === 'online'", timeout=10000)
 
         store = browser.new_context(viewport={"width": 420, "height": 800}).new_page()
