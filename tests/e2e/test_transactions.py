@@ -307,8 +307,8 @@ def test_a_damaged_parcel_starts_an_after_sales_request(stack, pick):
     assert buttons(messages) or "订单" in texts
 
 
-def test_a_parcel_signed_but_not_received_goes_to_a_person(stack, pick):
-    shopper, _ = pick("delivered")
+def test_a_parcel_signed_but_not_received_goes_to_a_person(stack, pick, agent):
+    shopper, _ = pick("delivered")          # with someone online, the shopper is told their place
     reply = stack.conversation(shopper).text("显示已签收了 可是我根本没收到东西")
     assert "人工" in reply and "排" in reply
 
