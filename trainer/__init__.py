@@ -1,0 +1,1 @@
+"""Trainers' tools: the review inbox, and comparing, promoting and rolling back models."""
