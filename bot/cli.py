@@ -1,4 +1,4 @@
-"""The product's command-line entry: ``xiaoer run | train | token``."""
+"""The product's command-line entry: ``xiaoer run | train | validate | evaluate | compare | promote | rollback | token``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.settings import ROOT, RedisAddress, Settings, get_settings
+from trainer import models
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -53,7 +54,7 @@ def ports_in_use(settings: Settings) -> List[int]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.processes import ProcessGroup, Service, run_until_interrupted
+    from bot.processes import ProcessGroup, run_until_interrupted
 
     settings = get_settings()
     busy = ports_in_use(settings)
@@ -125,7 +126,8 @@ def service_for(name: str, port: int, settings: Settings):
         return Service(name, [python, "-m", "handoff.console", "serve", "--host", host, "--port", str(port)],
                        f"http://127.0.0.1:{port}/console/health")
     if name == "rasa":
-        return Service(name, [str(VENV_BIN / "rasa"), "run", "-m", "models/xiaoer.tar.gz",
+        model = models.serving_model(settings.var_dir, default="models/xiaoer.tar.gz")
+        return Service(name, [str(VENV_BIN / "rasa"), "run", "-m", model,
                               "--enable-api", "--auth-token", settings.rasa_api_token,
                               "--credentials", "credentials.yml", "--endpoints", "endpoints.yml",
                               "-i", host, "--port", str(port), "--cors", "*"],
@@ -202,13 +204,49 @@ def _rasa_logging(level: int = logging.INFO) -> None:
     configure_structlog(level)
 
 
+def _trainer_command(command):
+    """Expected failures of the trainer commands end in one line on stderr and exit 1."""
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except RuntimeError as error:  # trainer.models.TrainerError, failed training
+            print(f"xiaoer {args.command}: {error}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Rasa's validator on the training dir; errors exit 1, warnings are only printed."""
+    from bot import training
+
+    logging.basicConfig(level=logging.ERROR, format="%(message)s")
+    problems = training.validate()
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"{training.training_dir()}: {errors} error(s), {len(problems) - errors} warning(s)")
+    return 1 if errors else 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from bot import training
 
     _rasa_logging()
     started = time.monotonic()
+    if args.candidate:
+        path = training.train_candidate(get_settings().var_dir / "models" / "candidates")
+        print(f"candidate: {path} ({time.monotonic() - started:.1f} s)")
+        return 0
     path = training.train(force=args.force)
-    print(f"model: {path.relative_to(ROOT)} ({time.monotonic() - started:.1f} s)")
+    print(f"model: {_shown(path)} ({time.monotonic() - started:.1f} s)")
     return 0
 
 
@@ -216,11 +254,132 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from bot import evaluation, training
 
     _rasa_logging(logging.WARNING)
-    training.train()
+    model = Path(args.model).resolve() if args.model else training.train()
+    models.identify(model)
     report_dir = ROOT / "results" / "nlu"
-    report = evaluation.evaluate_nlu(report_dir)
+    report = evaluation.evaluate_nlu(report_dir, model)
     print(evaluation.format_report(report))
-    print(f"report and confusion matrix: {report_dir.relative_to(ROOT)}/")
+    print(f"report and confusion matrix: {_shown(report_dir)}/")
+    stories = evaluation.stories_dir()
+    if not any(stories.glob("test_*.yml")):
+        print(f"no test stories (test_*.yml) in {stories}: dialogue not evaluated")
+        return 0
+    result = evaluation.evaluate_stories(ROOT / "results" / "stories", model)
+    print(f"stories: {result.passed} passed, {result.failed} failed "
+          f"(report: {_shown(result.report_dir)}/"
+          + (f", failed stories: {_shown(result.failed_file)}" if result.failed else "") + ")")
+    return 1 if result.failed else 0
+
+
+def _live_model(settings: Settings) -> Path:
+    """What the running bot serves: the current release, else the trained model."""
+    from bot import training
+
+    return models.Registry(settings.var_dir).current_model() or training.MODEL_PATH
+
+
+def _compare(live: Path, candidate: Path, margin: float):
+    """Both models on the same held-out file; prints the table; returns the verdict."""
+    from bot import evaluation
+
+    for model in (live, candidate):
+        models.identify(model)
+    reports = {}
+    for side, model in (("live", live), ("candidate", candidate)):
+        print(f"evaluating the {side} model {_shown(model)} on {_shown(evaluation.heldout_file())} …")
+        reports[side] = evaluation.evaluate_nlu(ROOT / "results" / "compare" / side, model, plot=False)
+    verdict = models.compare(reports["live"], reports["candidate"], margin)
+    print(models.format_table(verdict))
+    if verdict.new_intents:
+        print(f"new in the candidate: {', '.join(verdict.new_intents)}")
+    if verdict.missing_intents:
+        print(f"missing from the candidate (counted as F1 0): {', '.join(verdict.missing_intents)}")
+    return verdict
+
+
+def _refusal(verdict) -> str:
+    return f"candidate refused (margin {verdict.margin:.3f}): " + "; ".join(verdict.reasons())
+
+
+def _margin(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError("a margin is an F1 difference between 0 and 1")
+    return value
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    _rasa_logging(logging.WARNING)
+    live = Path(args.live).resolve() if args.live else _live_model(get_settings())
+    verdict = _compare(live, Path(args.candidate).resolve(), args.margin)
+    if not verdict.ok:
+        print(f"xiaoer compare: {_refusal(verdict)}", file=sys.stderr)
+        return 1
+    print(f"candidate accepted: macro-F1 {verdict.macro_live:.3f} → {verdict.macro_candidate:.3f}, "
+          f"no intent drops more than {verdict.margin:.3f}")
+    return 0
+
+
+def _rasa_servers(args: argparse.Namespace, settings: Settings):
+    urls = args.rasa_url or [f"http://127.0.0.1:{settings.rasa_port}"]
+    return [models.RasaServer(url, settings.rasa_api_token) for url in urls]
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    """Compare (unless --force), copy into the registry, swap every server, then record.
+
+    live.json changes only once every server serves the candidate; a failed swap puts the
+    previous model back and drops the files this promote copied in."""
+    from bot import training
+
+    _rasa_logging(logging.WARNING)
+    settings = get_settings()
+    candidate = Path(args.candidate).resolve()
+    models.identify(candidate)
+    registry = models.Registry(settings.var_dir)
+    with registry.lock():
+        record = registry.read()
+        live = registry.path_of(record.current) if record else training.MODEL_PATH
+        if not args.force:
+            verdict = _compare(live, candidate, args.margin)
+            if not verdict.ok:
+                raise models.TrainerError(_refusal(verdict) + " (--force promotes anyway)")
+        baseline = None
+        if record is None and live.exists():
+            # The first release: keep what the servers run today, so rollback can return to it.
+            baseline = registry.add(live, f"baseline-{training.utc_stamp()}.tar.gz")
+            record = models.LiveRecord(baseline)
+        name = registry.add(candidate)
+        if record is not None and name == record.current:
+            print(f"{name} is already live")
+            return 0
+        try:
+            models.switch(_rasa_servers(args, settings), registry.path_of(name),
+                          previous=live if live.exists() else None)
+        except models.TrainerError:
+            for added in filter(None, (name, baseline)):
+                registry.remove_unreferenced(added)
+            raise
+        registry.write(record.promoted(name) if record else models.LiveRecord(name))
+    previous = f"previous: {record.current}" if record else "no previous release"
+    print(f"promoted {name} on {', '.join(s.url for s in _rasa_servers(args, settings))} "
+          f"({previous}; registry: {registry.dir})")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    _rasa_logging(logging.WARNING)
+    settings = get_settings()
+    registry = models.Registry(settings.var_dir)
+    with registry.lock():
+        record = registry.read()
+        if record is None:
+            raise models.TrainerError(f"nothing promoted yet (no {registry.live_file})")
+        back = record.rolled_back()
+        models.switch(_rasa_servers(args, settings), registry.path_of(back.current),
+                      previous=registry.path_of(record.current))
+        registry.write(back)
+    print(f"rolled back to {back.current} (was {record.current})")
     return 0
 
 
@@ -321,12 +480,40 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="xiaoer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the whole product").set_defaults(func=cmd_run)
-    train = commands.add_parser("train", help="train the model if its inputs changed")
-    train.add_argument("--force", action="store_true", help="train even if up to date")
-    train.set_defaults(func=cmd_train)
     commands.add_parser(
-        "evaluate", help="NLU report on the held-out set (per intent, confusion matrix)"
-    ).set_defaults(func=cmd_evaluate)
+        "validate", help="check config, domain and data with Rasa's validator (exit 1 on errors)"
+    ).set_defaults(func=_trainer_command(cmd_validate))
+    train = commands.add_parser(
+        "train", help="train the model if its inputs changed (Rasa's cache retrains only the changed "
+                      "components; our intent classifier has no fine-tuning, it is refit from scratch)")
+    train.add_argument("--force", action="store_true", help="train even if up to date")
+    train.add_argument("--candidate", action="store_true",
+                       help="train into <var>/models/candidates/<UTC stamp>.tar.gz; the live model is untouched")
+    train.set_defaults(func=_trainer_command(cmd_train))
+    evaluate = commands.add_parser(
+        "evaluate", help="NLU report on the held-out set (per intent, confusion matrix) and the "
+                         "test stories (exit 1 if one fails)")
+    evaluate.add_argument("--model", help="a model file (default: train if needed, then models/xiaoer.tar.gz)")
+    evaluate.set_defaults(func=_trainer_command(cmd_evaluate))
+    compare = commands.add_parser(
+        "compare", help="per-intent F1 of a candidate against the live model; exit 1 if it is worse")
+    compare.add_argument("candidate", help="the candidate model file")
+    compare.add_argument("--live", help="the model to compare with (default: the current release, "
+                                        "else models/xiaoer.tar.gz)")
+    compare.add_argument("--margin", type=_margin, default=0.02,
+                         help="largest accepted F1 drop, for macro-F1 and each intent (default 0.02)")
+    compare.set_defaults(func=_trainer_command(cmd_compare))
+    promote = commands.add_parser(
+        "promote", help="compare, then swap the running bot's model and record the release")
+    promote.add_argument("candidate", help="the candidate model file")
+    promote.add_argument("--force", action="store_true", help="promote even if compare refuses it")
+    promote.add_argument("--margin", type=_margin, default=0.02, help="as for compare")
+    rollback = commands.add_parser("rollback", help="swap the running bot back to the previous release")
+    for command in (promote, rollback):
+        command.add_argument("--rasa-url", action="append", metavar="URL",
+                             help="a Rasa server to switch (repeat for replicas; default: this machine's RASA_PORT)")
+    promote.set_defaults(func=_trainer_command(cmd_promote))
+    rollback.set_defaults(func=_trainer_command(cmd_rollback))
     bench = commands.add_parser("benchmark", help="NLU and dialogue latency, training time")
     bench.add_argument("--rounds", type=int, default=10)
     bench.add_argument("--skip-training", action="store_true", help="do not time a full training")

@@ -55,6 +55,8 @@ class RedisAddress:
 class Settings:
     root: Path
     var_dir: Path
+    # Where trainers' config.yml, domain/, data/ and tests/ live (tests point it elsewhere).
+    training_dir: Path
     database_url: Optional[str]
     redis_url: Optional[str]
     order_api_url: str
@@ -84,6 +86,7 @@ class Settings:
         return cls(
             root=ROOT,
             var_dir=var_dir,
+            training_dir=Path(_env("XIAOER_TRAINING_DIR", str(ROOT))),
             database_url=_optional_env("DATABASE_URL"),
             redis_url=_optional_env("REDIS_URL"),
             order_api_url=_env(
