@@ -53,6 +53,7 @@ class EventKind(str, Enum):
     ABANDONED = "abandoned"        # the shopper left the queue before anyone took the chat
     RATING = "rating"              # value = 1..5 stars, agent_id = who served
     AFTER_SALES = "after_sales"    # the bot filed a refund / exchange: reason = the shopper's reason
+    FLAGGED = "flagged"            # agent_id flagged shopper message_id for the trainers; detail note
 
 
 class ServiceEventRow(Base):

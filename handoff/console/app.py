@@ -12,6 +12,7 @@ from handoff.assignment import Dispatcher
 from handoff.chatlog import ChatLog
 from handoff.console.api import console
 from handoff.console.chat import chat
+from handoff.console.conversation_review import conversation_review
 from handoff.console.dashboard import dashboard
 from handoff.console.live import ConsoleLive
 from handoff.db import engine_for, session_factory
@@ -21,6 +22,7 @@ from handoff.console.order_client import OrderClient
 from handoff.console.pages import pages
 from handoff.console.quick_replies import quick_replies
 from handoff.console.recorder import record_forever
+from handoff.console.review import review
 from handoff.console.ratelimit import LoginLimiter
 from handoff.console.sessions import SessionSigner
 from handoff.console.settings import ConsoleSettings
@@ -79,7 +81,9 @@ def create_app(settings: ConsoleSettings, store: Optional[Store] = None) -> Sani
     app.blueprint(chat)
     app.blueprint(quick_replies)
     app.blueprint(dashboard)
+    app.blueprint(conversation_review)
     app.blueprint(order_actions)
+    app.blueprint(review)
     app.blueprint(pages)
     app.error_handler.add(Exception, render_error)
 

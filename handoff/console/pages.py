@@ -67,6 +67,18 @@ async def dashboard_page(request: Request) -> HTTPResponse:
     return _file_response(STATIC_DIR / "dashboard.html", "text/html; charset=utf-8", "no-store")
 
 
+@pages.get("/review", strict_slashes=True)
+async def review_page(request: Request) -> HTTPResponse:
+    """The trainers' review inbox; like the dashboard, the API checks the role, not the page."""
+    return _file_response(STATIC_DIR / "review.html", "text/html; charset=utf-8", "no-store")
+
+
+@pages.get("/conversations", strict_slashes=True)
+async def conversations_page(request: Request) -> HTTPResponse:
+    """Conversation review for trainers and supervisors; the API checks the role, not the page."""
+    return _file_response(STATIC_DIR / "conversations.html", "text/html; charset=utf-8", "no-store")
+
+
 @pages.get("/static/vendor/<name>")
 async def vendor_asset(request: Request, name: str) -> HTTPResponse:
     path = VENDOR_ASSETS.get(name)

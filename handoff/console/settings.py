@@ -8,12 +8,13 @@ merchant's server run the same code.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Mapping
 
-from bot.settings import DEV_ORDER_API_TOKEN
+from bot.settings import DEV_ORDER_API_TOKEN, Settings as BotSettings
 from handoff.config import EnvReader
-from handoff.db import database_url
+from handoff.db import REPO_ROOT, database_url
 
 
 # DEV ONLY. Anyone who knows this value can mint a session for any agent, so it is
@@ -40,6 +41,10 @@ class ConsoleSettings:
     order_api_token: str = DEV_ORDER_API_TOKEN
     order_api_connect_timeout: float = 1.0
     order_api_read_timeout: float = 3.0
+    # The Rasa project the review inbox writes examples into (data/, domain/, tests/data/).
+    training_dir: Path = REPO_ROOT
+    # Rasa's SQL tracker store (endpoints.yml), which conversation review reads.
+    tracker_db_url: str = field(default_factory=lambda: tracker_db_url(os.environ))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, require_secret: bool = True) -> "ConsoleSettings":
@@ -70,4 +75,18 @@ class ConsoleSettings:
             order_api_token=env.text("ORDER_API_TOKEN", DEV_ORDER_API_TOKEN),
             order_api_connect_timeout=env.number("ORDER_API_CONNECT_TIMEOUT", 1.0),
             order_api_read_timeout=env.number("ORDER_API_READ_TIMEOUT", 3.0),
+            training_dir=Path(env.text("XIAOER_TRAINING_DIR", str(REPO_ROOT))),
+            tracker_db_url=tracker_db_url(environ),
         )
+
+
+def tracker_db_url(environ: Mapping[str, str] = os.environ) -> str:
+    """Where Rasa keeps its trackers: TRACKER_DB_URL as endpoints.yml reads it, else the
+    URL ``xiaoer run`` would give Rasa (bot/settings.py decides, so the two never drift)."""
+    explicit = (environ.get("TRACKER_DB_URL") or "").strip()
+    if explicit:
+        return explicit
+    var_dir = Path((environ.get("XIAOER_VAR_DIR") or "").strip() or REPO_ROOT / "var")
+    bot = replace(BotSettings.from_env(), var_dir=var_dir,
+                  database_url=(environ.get("DATABASE_URL") or "").strip() or None)
+    return bot.tracker_db_url

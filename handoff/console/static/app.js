@@ -8,6 +8,7 @@ import { groupLabel, reasonLabel, t, translatePage } from "./i18n.js";
 import { connectLive, disconnectLive, openChat, setUpComposer } from "./livechat.js";
 import { showOrderActions } from "./orderactions.js";
 import { showQuickReplies } from "./quickreplies.js";
+import { t as reviewT } from "./review-i18n.js";
 
 // The socket pushes every queue change; polling only backs it up if the socket is down.
 const POLL_MS = 10000;
@@ -108,10 +109,14 @@ async function onLogin(event) {
 }
 
 function signedIn(data) {
+  // Trainers take no chats: their console is the review inbox.
+  if (data.user.role === "trainer") return location.assign("/console/review");
   setCsrf(data.csrf_token);
   state.user = data.user;
   $("me-name").textContent = `${data.user.name}（${data.user.login}）`;
   $("dashboard-link").hidden = data.user.role !== "supervisor";
+  $("review-link").hidden = !["trainer", "supervisor"].includes(data.user.role);
+  $("conversations-link").hidden = !["trainer", "supervisor"].includes(data.user.role);
   if (data.presence) $("presence-status").value = data.presence.status === "away" ? "away" : "online";
   $("login-view").hidden = true;
   $("console-view").hidden = false;
@@ -376,6 +381,7 @@ function transfer(event) {
 
 async function start() {
   translatePage();
+  $("review-link").textContent = reviewT("rvLink");
   $("login-form").addEventListener("submit", onLogin);
   $("logout").addEventListener("click", logout);
   $("take-next").addEventListener("click", takeNext);

@@ -1,15 +1,20 @@
 // Live chat with the shopper: the socket that pushes queue changes and messages, the
 // messages of the open chat, and the composer. Sending goes through the JSON API
 // (CSRF-checked); the socket only listens. Every message is drawn with textContent, a
-// shopper's picture as an <img> from the console's own API.
+// shopper's picture as an <img> from the console's own API. Each shopper message the
+// chat log knows gets a 「标记给训练师」 button (button[data-flag="<message id>"]).
 
 import { get, post, ticketPath } from "./api.js";
+import { field, openDialog } from "./dialog.js";
+import { el } from "./dom.js";
 import { t } from "./i18n.js";
+import { has as reviewHas, t as reviewT } from "./review-i18n.js";
 
 const TYPING_SHOWN_MS = 4000;
 const TYPING_SENT_EVERY_MS = 2500;
 
-const live = { socket: null, ticket: null, seen: new Set(), typingTimer: null, lastTyping: 0, handlers: {} };
+const live = { socket: null, ticket: null, seen: new Set(), flagged: new Set(), typingTimer: null, lastTyping: 0,
+               handlers: {} };
 const $ = (id) => document.getElementById(id);
 
 // handlers: { onQueue(event), onTicketChanged(event), onError(error), onState(state) }
@@ -52,11 +57,12 @@ export function disconnectLive() {
 export async function openChat(ticket, held) {
   live.ticket = ticket;
   live.seen = new Set();
+  live.flagged = new Set();
   $("typing").hidden = true;
   setComposer(held);
   if (!ticket) return;
   watch(ticket);
-  await catchUp(ticket);
+  await Promise.all([catchUp(ticket), markFlaggable(ticket)]);
 }
 
 function watch(ticket) {
@@ -100,10 +106,82 @@ function appendMessage(message) {
     body.textContent = message.text;
   }
   item.append(head, body);
+  if (kind === "shopper" && message.id) item.append(el("div", { class: "signals" }, flagButton(message.id, message.text)));
   const list = $("transcript");
   list.append(item);
   list.scrollTop = list.scrollHeight;
   if (kind === "shopper") $("typing").hidden = true;
+}
+
+// ------------------------------------------------------------ flagging for the trainers
+
+// The ticket's transcript comes from the bot without chat log ids: the conversation's
+// shopper messages (same masking) are matched to its shopper turns in order, and each
+// matched turn gets a flag button. Flagging is optional: if the ids do not load, the
+// chat works as before.
+async function markFlaggable(ticket) {
+  let data;
+  try {
+    data = await get(ticketPath(ticket.ticket_id) + "/shopper-messages");
+  } catch (_) {
+    return;
+  }
+  if (live.ticket !== ticket) return;
+  for (const message of data.messages) if (message.flagged) live.flagged.add(message.id);
+  let from = 0;
+  for (const turn of document.querySelectorAll("#transcript li.turn.shopper:not(.live)")) {
+    const text = (turn.querySelector(".text")?.textContent || "").trim();
+    const at = data.messages.findIndex((m, i) => i >= from && m.text.trim() === text);
+    if (turn.dataset.messageId || at < 0) continue;
+    from = at + 1;
+    const id = data.messages[at].id;
+    turn.dataset.messageId = String(id);
+    let signals = turn.querySelector(".signals");
+    if (!signals) turn.append(signals = el("div", { class: "signals" }));
+    signals.append(flagButton(id, text));
+  }
+  for (const button of document.querySelectorAll("#transcript button[data-flag]")) {
+    if (live.flagged.has(Number(button.dataset.flag))) showFlagged(button);
+  }
+}
+
+function flagButton(messageId, text) {
+  const button = el("button", { type: "button", class: "chip-button flag-button", "data-flag": String(messageId),
+                                text: reviewT("flagButton"), "aria-label": reviewT("flagButtonLabel", { text }) });
+  if (live.flagged.has(messageId)) showFlagged(button);
+  button.addEventListener("click", () => askFlag(button, messageId, text));
+  return button;
+}
+
+function showFlagged(button) {
+  button.disabled = true;
+  button.textContent = reviewT("flagged");
+}
+
+function askFlag(button, messageId, text) {
+  const note = el("input", { maxlength: "200", autocomplete: "off", placeholder: reviewT("flagNotePlaceholder") });
+  openDialog({
+    title: reviewT("flagTitle"),
+    content: [el("p", { class: "muted", text: reviewT("flagIntro") }), el("p", { class: "summary", text }),
+              field(reviewT("flagNote"), note)],
+    confirmText: reviewT("flagConfirm"),
+    onConfirm: async () => {
+      try {
+        await post(`/messages/${encodeURIComponent(messageId)}/flag`, { note: note.value.trim() });
+      } catch (error) {
+        // The server says why in Chinese first ("该消息不存在或已不可见 / …").
+        const said = error.code !== "network" && error.message !== error.code ? String(error.message || "") : "";
+        return said.split(" / ")[0] || reviewT(reviewHas("err_" + error.code) ? "err_" + error.code : "err_generic",
+                                                { status: error.status });
+      }
+      live.flagged.add(messageId);
+      showFlagged(button);
+      const box = el("div", { class: "toast ok", text: reviewT("flagDone") });
+      $("toasts").append(box);
+      setTimeout(() => box.remove(), 3000);
+      return null;
+    },
+  });
 }
 
 function showTyping() {

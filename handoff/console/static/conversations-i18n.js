@@ -1,0 +1,168 @@
+// Conversation review's strings (conversations.html), kept apart from i18n.js like the
+// dashboard's: Chinese first, English fills any key Chinese lacks, and elements marked
+// data-i18n / data-i18n-label / data-i18n-placeholder get their text from here. Keys it
+// does not have come from the console's own table.
+
+import { t as consoleT } from "./i18n.js";
+
+export const zh = {
+  cvTitle: "小二 · 会话复盘",
+  cvBack: "返回工作台",
+  cvReviewInbox: "标注收件箱",
+  cvSignOut: "退出登录",
+  cvGoSignIn: "前往登录",
+  cvSignInFirst: "亲，请先登录客服工作台，再打开会话复盘哦。",
+  cvReviewersOnly: "抱歉，会话复盘仅对训练师和主管开放。如需使用，请联系您的主管开通权限。",
+  cvRecent: "最近的会话",
+  cvSearchLabel: "搜索会话",
+  cvSearchPlaceholder: "按会话编号或顾客说的话搜索",
+  cvSearch: "搜索",
+  cvLoading: "正在加载…",
+  cvNoConversations: "暂时没有会话记录",
+  cvNoMatches: "没有找到相关会话，换个关键词试试吧",
+  cvCount: "共 {n} 个会话",
+  cvTurns: "{n} 轮",
+  cvHandedOver: "转过人工",
+  cvNoText: "（没有顾客消息）",
+  cvDetail: "会话详情",
+  cvPick: "请从左侧选择一个会话，逐轮查看机器人的理解和回应。",
+  cvMeta: "开始于 {started} · 最后活动 {last} · {turns} 轮对话",
+  cvLowConfidence: "把握不大",
+  cvThreshold: "置信度低于 {p} 的轮次会高亮显示",
+  cvOpening: "会话开始",
+  cvShopper: "顾客",
+  cvReading: "机器人的理解",
+  cvConfidence: "置信度",
+  cvRunnersUp: "其他候选",
+  cvEntities: "识别到的信息",
+  cvSentiment: "情绪",
+  sentiment_positive: "积极",
+  sentiment_neutral: "平和",
+  sentiment_negative: "消极",
+  cvBotDid: "机器人的处理",
+  cvNothing: "（机器人没有回应）",
+  cvAction: "执行",
+  cvSaid: "回复",
+  cvSlot: "记下",
+  cvForm: "开始表单",
+  cvFormEnd: "表单结束",
+  cvSession: "新的会话时段",
+  cvRestart: "会话重新开始",
+  cvHandoff: "转人工",
+  cvHandoffReason: "转人工 · {reason}",
+  cvHandoffNoReason: "转人工（排队通知）",
+  sender_agent: "客服",
+  sender_system: "系统",
+  sender_shopper: "顾客（对人工）",
+  cvButtons: "按钮：{list}",
+  cvStoryName: "测试故事名称",
+  cvStoryNamePlaceholder: "例如：查物流后转人工",
+  cvSaveStory: "保存为测试故事",
+  cvSaving: "正在保存…",
+  cvSaved: "已保存到 {path}",
+  cvSavedMasked: "已保存到 {path}（已隐去个人信息）",
+  cvNameRule: "名称须为 1–80 个字符：中文、字母、数字、空格、_ 或 -",
+  noValue: "—",
+  err_not_found: "找不到该会话，可能已被清理",
+  err_invalid_name: "名称须为 1–80 个字符：中文、字母、数字、空格、_ 或 -",
+  err_duplicate_name: "已有同名的测试故事，请换一个名称",
+  err_nothing_to_test: "该会话中没有顾客消息，无法保存为测试故事",
+  err_story_invalid: "Rasa 无法读取生成的故事，文件已恢复原样，请联系开发同事",
+  err_story_unwritable: "无法把该会话写成测试故事，请联系开发同事",
+  err_busy: "正在保存其他故事，请稍后再试",
+  err_unavailable: "会话记录暂时无法读取，请稍后再试",
+  err_invalid_limit: "数量参数不正确",
+  err_network: "网络连接出错，请稍后重试",
+  err_generic: "加载失败（{status}），请稍后重试",
+};
+
+export const en = {
+  cvTitle: "Xiaoer · Conversation review",
+  cvBack: "Back to console",
+  cvReviewInbox: "Review inbox",
+  cvSignOut: "Sign out",
+  cvGoSignIn: "Sign in",
+  cvSignInFirst: "Please sign in to the console first.",
+  cvReviewersOnly: "Conversation review is for trainers and supervisors only.",
+  cvRecent: "Recent conversations",
+  cvSearchLabel: "Search conversations",
+  cvSearchPlaceholder: "Conversation id or what the shopper said",
+  cvSearch: "Search",
+  cvLoading: "Loading…",
+  cvNoConversations: "No conversations yet",
+  cvNoMatches: "Nothing found; try other words",
+  cvCount: "{n} conversations",
+  cvTurns: "{n} turns",
+  cvHandedOver: "Handed over",
+  cvNoText: "(no shopper message)",
+  cvDetail: "Conversation",
+  cvPick: "Pick a conversation on the left to read it turn by turn.",
+  cvMeta: "Started {started} · last active {last} · {turns} turns",
+  cvLowConfidence: "Unsure",
+  cvThreshold: "Turns below {p} confidence are highlighted",
+  cvOpening: "Start of the conversation",
+  cvShopper: "Shopper",
+  cvReading: "The bot read",
+  cvConfidence: "Confidence",
+  cvRunnersUp: "Runners-up",
+  cvEntities: "Entities",
+  cvSentiment: "Sentiment",
+  sentiment_positive: "positive",
+  sentiment_neutral: "neutral",
+  sentiment_negative: "negative",
+  cvBotDid: "What the bot did",
+  cvNothing: "(no response)",
+  cvAction: "Ran",
+  cvSaid: "Said",
+  cvSlot: "Set",
+  cvForm: "Form started",
+  cvFormEnd: "Form ended",
+  cvSession: "New session",
+  cvRestart: "Restarted",
+  cvHandoff: "Handoff",
+  cvHandoffReason: "Handoff · {reason}",
+  cvHandoffNoReason: "Handoff (queue notice)",
+  sender_agent: "Agent",
+  sender_system: "System",
+  sender_shopper: "Shopper (to a person)",
+  cvButtons: "Buttons: {list}",
+  cvStoryName: "Test story name",
+  cvStoryNamePlaceholder: "e.g. tracking then handoff",
+  cvSaveStory: "Save as test story",
+  cvSaving: "Saving…",
+  cvSaved: "Saved to {path}",
+  cvSavedMasked: "Saved to {path} (personal data masked)",
+  cvNameRule: "1–80 letters, digits, Chinese, spaces, _ or -",
+  noValue: "—",
+  err_not_found: "No such conversation",
+  err_invalid_name: "1–80 letters, digits, Chinese, spaces, _ or -",
+  err_duplicate_name: "A test story with this name already exists",
+  err_nothing_to_test: "The conversation has no shopper message to test",
+  err_story_invalid: "Rasa could not read the story; the file was restored",
+  err_story_unwritable: "The conversation could not be written as a test story",
+  err_busy: "Another story is being saved; please retry",
+  err_unavailable: "Conversations are unavailable right now; please retry",
+  err_invalid_limit: "Bad limit",
+  err_network: "Network error; please retry",
+  err_generic: "Could not load ({status}); please retry",
+};
+
+const english = (document.documentElement.lang || "zh").toLowerCase().startsWith("en");
+const table = english ? { ...zh, ...en } : zh;
+
+export function t(key, vars = {}) {
+  const template = table[key] ?? en[key];
+  if (template === undefined) return consoleT(key, vars);
+  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function has(key) {
+  return key in table || key in en;
+}
+
+export function translatePage(root = document) {
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+  document.title = t("cvTitle");
+}
