@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,12 +12,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator
 
+import pytest
 import requests
 
 from bot.settings import ROOT
 from handoff.db import scratch_schema
 
 PYTHON = str(Path(sys.executable).parent / "python")
+# `make test` runs everything twice, on the embedded defaults and then on PostgreSQL and
+# Redis. Tests of files and models alone (training, swapping models) would repeat the
+# first pass exactly, at minutes a run: they run in the embedded pass only.
+files_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
+                                reason="touches no database: the embedded pass runs it")
 
 
 def free_port() -> int:
@@ -69,3 +76,20 @@ def order_service(database_url: str, token: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# What a trainer edits: a copy of it lets a test label, add intents and retrain without
+# touching the checkout.
+TRAINING_INPUTS = ("config.yml", "domain", "data", "tests/data/nlu_heldout.yml", "tests/stories")
+
+
+def training_copy(dest: Path) -> Path:
+    """A copy of the trainer's files (the layout ``XIAOER_TRAINING_DIR`` expects) in ``dest``."""
+    for name in TRAINING_INPUTS:
+        source, target = ROOT / name, dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        else:
+            shutil.copy2(source, target)
+    return dest

@@ -29,7 +29,7 @@ from handoff.config import HandoffConfig
 from handoff.presence import AgentStatus, Presence
 from handoff.store import Store
 from tests.e2e import orders_db
-from tests.services import PYTHON, free_port, isolated_database, seed_orders
+from tests.services import PYTHON, free_port, isolated_database, seed_orders, training_copy
 
 SECRET = "e2e-shopper-token-secret-0123456789abcdef"
 ORDER_TOKEN = "e2e-order-api-token"
@@ -171,6 +171,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         # Own keys on a shared Redis; people answer around the clock in tests.
         "HANDOFF_KEY_PREFIX": f"xiaoer-e2e-{uuid.uuid4().hex[:8]}:handoff",
         "HANDOFF_SERVICE_HOURS": "00:00-24:00",
+        # Trainers label into a copy of the training files, never into the checkout.
+        "XIAOER_TRAINING_DIR": str(training_copy(var_dir / "training")),
         # Agents pick chats by hand here: an offer racing a test's claim to another agent
         # signed in by an earlier test made claims flaky. Offers are tested in tests/handoff.
         "HANDOFF_AUTO_ASSIGN": "false",

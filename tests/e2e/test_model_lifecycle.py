@@ -21,9 +21,9 @@ import requests
 
 from bot.settings import ROOT
 from tests.e2e.conftest import RASA_TOKEN
-from tests.services import PYTHON
+from tests.services import PYTHON, files_only
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, files_only]
 
 STACK_MODEL = ROOT / "models" / "xiaoer.tar.gz"
 
