@@ -3,7 +3,7 @@
 // data-i18n / data-i18n-label / data-i18n-placeholder get their text from here. Keys it
 // does not have come from the console's own table.
 
-import { t as consoleT } from "./i18n.js";
+import { pageStrings } from "./page-i18n.js";
 
 export const zh = {
   cvTitle: "小二 · 会话复盘",
@@ -147,22 +147,4 @@ export const en = {
   err_generic: "Could not load ({status}); please retry",
 };
 
-const english = (document.documentElement.lang || "zh").toLowerCase().startsWith("en");
-const table = english ? { ...zh, ...en } : zh;
-
-export function t(key, vars = {}) {
-  const template = table[key] ?? en[key];
-  if (template === undefined) return consoleT(key, vars);
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
-}
-
-export function has(key) {
-  return key in table || key in en;
-}
-
-export function translatePage(root = document) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  document.title = t("cvTitle");
-}
+export const { t, has, translatePage } = pageStrings(zh, en, "cvTitle");

@@ -3,7 +3,7 @@
 // elements marked data-i18n / data-i18n-label get their text from here. Keys it does
 // not have (group names) come from the console's own table.
 
-import { t as consoleT } from "./i18n.js";
+import { pageStrings } from "./page-i18n.js";
 
 export const zh = {
   dbTitle: "小二 · 数据看板",
@@ -173,21 +173,4 @@ export const en = {
   err_network: "Network error; please retry",
 };
 
-const english = (document.documentElement.lang || "zh").toLowerCase().startsWith("en");
-const table = english ? { ...zh, ...en } : zh;
-
-export function t(key, vars = {}) {
-  const template = table[key] ?? en[key];
-  if (template === undefined) return consoleT(key, vars);
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
-}
-
-export function has(key) {
-  return key in table || key in en;
-}
-
-export function translatePage(root = document) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  document.title = t("dbTitle");
-}
+export const { t, has, translatePage } = pageStrings(zh, en, "dbTitle");

@@ -4,7 +4,8 @@
 // data-i18n-label / data-i18n-placeholder get their text from here. Keys it does not
 // have come from the console's own table.
 
-import { codeLabel, t as consoleT } from "./i18n.js";
+import { codeLabel } from "./i18n.js";
+import { pageStrings } from "./page-i18n.js";
 
 export const zh = {
   rvTitle: "小二 · 标注收件箱",
@@ -154,29 +155,11 @@ export const en = {
   err_network: "Network error: cannot reach the server",
 };
 
-const english = (document.documentElement.lang || "zh").toLowerCase().startsWith("en");
-const table = english ? { ...zh, ...en } : zh;
-
-export function t(key, vars = {}) {
-  const template = table[key] ?? en[key];
-  if (template === undefined) return consoleT(key, vars);
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
-}
-
-export function has(key) {
-  return key in table || key in en;
-}
+export const { t, has, translatePage } = pageStrings(zh, en, "rvTitle");
 
 // An intent as trainers read it: "查询物流 · track_logistics" (the code is what they pick).
 export function intentName(intent, chinese) {
   if (!intent) return t("intent_unknown");
   const label = codeLabel("intent", intent, chinese);
   return label && label !== intent ? `${label} · ${intent}` : intent;
-}
-
-export function translatePage(root = document) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of root.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
-  for (const node of root.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
-  document.title = t("rvTitle");
 }
