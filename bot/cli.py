@@ -440,10 +440,12 @@ def cmd_simulate_month(args: argparse.Namespace) -> int:
     from bot import month_simulator
 
     started = time.monotonic()
-    figures = month_simulator.run(get_settings(), args.conversations, args.days, args.workers, args.seed)
+    figures, errors = month_simulator.run(get_settings(), args.conversations, args.days, args.workers, args.seed)
     print("  ".join(f"{name} {value}" for name, value in figures.items()),
           f"in {time.monotonic() - started:.0f} s")
-    return 1 if figures["errors"] else 0
+    for error in errors[:10]:
+        print(f"  {error}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def cmd_record_stories(args: argparse.Namespace) -> int:

@@ -122,8 +122,12 @@ class Desk:
             self.agents[login] = (ConsoleAgent(console_url, login, password), groups)
             self.locks[login] = threading.Lock()
 
-    def who_serves(self, group: str, rng: random.Random) -> str:
-        return rng.choice([login for login, (_, groups) in self.agents.items() if group in groups])
+    def serving(self, group: str, rng: random.Random) -> List[str]:
+        """The agents of ``group`` in the order they try to take a chat: with auto-assignment
+        on, the sweep may already have offered it to one of them, and only they can accept."""
+        logins = [login for login, (_, groups) in self.agents.items() if group in groups]
+        rng.shuffle(logins)
+        return logins
 
     def act(self, login: str, method: str, *args: str) -> requests.Response:
         agent, _ = self.agents[login]
@@ -205,9 +209,10 @@ class Simulator:
         if rng.random() < 0.08:
             self._say(sender, token, "/cancel_handoff", played)
             return
-        login = desk.who_serves(ticket.group, rng)
-        if not desk.act(login, "claim", ticket.ticket_id).ok:
-            played.errors.append(f"{login} could not claim {ticket.ticket_id}")
+        login = next((login for login in desk.serving(ticket.group, rng)
+                      if desk.act(login, "claim", ticket.ticket_id).ok), None)
+        if login is None:
+            played.errors.append(f"no agent of {ticket.group} could claim {ticket.ticket_id}")
             return
         desk.act(login, "send", ticket.ticket_id, AGENT_LINES[0])
         for turn in range(rng.randint(1, 3)):
@@ -317,9 +322,11 @@ def retimed(steps: Sequence[Tuple[str, Optional[str], float]], start: float, rng
     return times
 
 
-def run(settings: Settings, conversations: int, days: int, workers: int, seed: int) -> Dict[str, int]:
+def run(settings: Settings, conversations: int, days: int, workers: int, seed: int) -> Tuple[Dict[str, int], List[str]]:
+    """The run's counts, and what went wrong (a shopper's message or an agent's step the
+    product refused), so that a refusal is seen rather than counted away."""
     played = Simulator(settings, seed).run(conversations, days, workers)
-    errors = [error for item in played for error in item.errors]
-    return {"conversations": len(played), "messages": sum(p.messages for p in played),
-            "handed_over": sum(p.handed_over for p in played), "rated": sum(p.rated for p in played),
-            "errors": len(errors)}
+    errors = [f"{item.conversation_id}: {error}" for item in played for error in item.errors]
+    return ({"conversations": len(played), "messages": sum(p.messages for p in played),
+             "handed_over": sum(p.handed_over for p in played), "rated": sum(p.rated for p in played),
+             "errors": len(errors)}, errors)
