@@ -42,6 +42,8 @@ TOP_INTENTS = 20
 OTHER_INTENTS = "(other)"  # parenthesised so that it cannot clash with an intent's name
 SATISFIED_STARS = 4
 STARS = ("1", "2", "3", "4", "5")
+# Panels computed from the period's tickets (``_tickets``), which ``report`` reads once.
+TICKET_SECTIONS = ("queue", "response", "groups", "agents")
 REPORT_SECTIONS = ("volume", "intents", "containment", "escalation", "queue", "response",
                    "csat", "after_sales", "groups", "agents")
 # Fields that name a row of a list when a report is flattened into CSV keys.
@@ -114,10 +116,14 @@ class Metrics:
         self.zone = zone
 
     def report(self, period: Period) -> Dict[str, Any]:
-        """Every panel for ``period``, as the console's report page and CSV export show it."""
+        """Every panel for ``period``, as the console's report page and CSV export show it.
+        The ticket panels share one read of the period's ticket facts."""
         report: Dict[str, Any] = {"period": self.period(period)}
+        with self.engine.connect() as db:
+            tickets = _tickets(db, period)
         for section in REPORT_SECTIONS:
-            report[section] = getattr(self, section)(period)
+            panel = getattr(self, section)
+            report[section] = panel(period, tickets) if section in TICKET_SECTIONS else panel(period)
         return report
 
     def period(self, p: Period) -> Dict[str, Any]:
@@ -194,11 +200,11 @@ class Metrics:
                 "by_reason": [{"reason": reason, "count": n, "share": n / handoffs}
                               for reason, n, _ in reasons]}
 
-    def queue(self, p: Period) -> Dict[str, Any]:
+    def queue(self, p: Period, tickets: Optional[List[TicketFacts]] = None) -> Dict[str, Any]:
         """Tickets handed over in the period: how many were taken, left a message or were
         abandoned; wait = first assignment − handoff, over assigned tickets only."""
         with self.engine.connect() as db:
-            tickets = _tickets(db, p)
+            tickets = _tickets(db, p) if tickets is None else tickets
         waits = [t.wait for t in tickets if t.wait is not None]
         abandoned = sum(t.abandoned for t in tickets)
         return {"handoffs": len(tickets), "assigned": len(waits),
@@ -207,14 +213,14 @@ class Metrics:
                 "wait_avg": _mean(waits), "wait_p50": _percentile(waits, 0.5),
                 "wait_p90": _percentile(waits, 0.9), "longest_wait": max(waits, default=None)}
 
-    def response(self, p: Period) -> Dict[str, Any]:
+    def response(self, p: Period, tickets: Optional[List[TicketFacts]] = None) -> Dict[str, Any]:
         """Human response times of the period's tickets, all anchored at the handoff:
         first response = first agent reply − handoff; within 3 minutes = first reply at most
         180 s after the handoff ÷ tickets that reached a human (assigned or replied);
         reply = answer − first unanswered shopper message of each round inside the ticket;
         handle = the resolved row's value (assigned → resolved); resolution = resolved − handoff."""
         with self.engine.connect() as db:
-            tickets = _tickets(db, p)
+            tickets = _tickets(db, p) if tickets is None else tickets
             reply_avg = db.execute(select(func.avg(_reply_seconds(_rounds(p))))).scalar_one()
         firsts = [t.first_response for t in tickets if t.first_response is not None]
         resolved = [t for t in tickets if t.resolved_at is not None]
@@ -258,11 +264,11 @@ class Metrics:
             row["count"] += n
         return sorted(totals.values(), key=lambda r: (-r["count"], str(r["type"]), str(r["reason"])))
 
-    def groups(self, p: Period) -> List[Dict[str, Any]]:
+    def groups(self, p: Period, tickets: Optional[List[TicketFacts]] = None) -> List[Dict[str, Any]]:
         """One row per handoff group of the period's tickets (a transfer does not move a
         ticket to another row), busiest first, with the queue, response and csat figures."""
         with self.engine.connect() as db:
-            tickets = _tickets(db, p)
+            tickets = _tickets(db, p) if tickets is None else tickets
             ratings = {group: (n, satisfied) for group, n, satisfied in _ratings_by_group(db, p)}
         by_group: Dict[Optional[str], List[TicketFacts]] = {}
         for ticket in tickets:
@@ -280,13 +286,13 @@ class Metrics:
                          "csat": _ratio(satisfied, rated)})
         return sorted(rows, key=lambda r: (-r["handoffs"], str(r["group"])))
 
-    def agents(self, p: Period) -> List[Dict[str, Any]]:
+    def agents(self, p: Period, tickets: Optional[List[TicketFacts]] = None) -> List[Dict[str, Any]]:
         """One row per agent over the period's tickets: tickets assigned to them, resolved
         by them, their messages; first response and the 3-minute rate of the tickets they
         answer for (first replier, else first assignee); reply time of the rounds they
         answered; handle time of the tickets they resolved; ratings they received."""
         with self.engine.connect() as db:
-            tickets = _tickets(db, p)
+            tickets = _tickets(db, p) if tickets is None else tickets
             first_assignees = dict(db.execute(_first_assignees(p)).all())
             counts = db.execute(_agent_counts(p)).all()
             rounds = _rounds(p)

@@ -423,6 +423,16 @@ def test_report_has_every_panel_and_is_json(record, metrics):
     assert json.loads(json.dumps(report))["queue"]["handoffs"] == 1
 
 
+def test_the_report_equals_its_panels_asked_one_by_one(record, metrics):
+    """The report reads the tickets once for four panels; that must change no figure."""
+    record(msg("c1", T0, intent="greet"), handoff("c1", "t1", T0 + 10),
+           step(EventKind.ASSIGNED, "c1", "t1", T0 + 40, "amei"),
+           handoff("c2", "t2", T0 + 50, reason="complaint", group="complaints"))
+    report = metrics.report(ONE_DAY)
+    for section in report:
+        assert report[section] == getattr(metrics, section)(ONE_DAY), section
+
+
 def test_csv_rows_flatten_the_report(record, metrics):
     record(msg("c1", T0, intent="greet"), msg("c1", T0 + 5, "bot"),
            handoff("c1", "t1", T0 + 10), step(EventKind.ASSIGNED, "c1", "t1", T0 + 40, "amei"),
