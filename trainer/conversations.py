@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -37,6 +35,7 @@ from sqlalchemy.engine import Engine
 from handoff.chatlog import ChatLog, ChatMessage, Entry
 from handoff.db import REPO_ROOT, engine_for
 from handoff.labels import intent_label, reason_label, slot_label
+from trainer.files import replace_atomically
 
 # Rasa's SQLTrackerStore.SQLEvent, declared on a metadata of its own: this module only
 # reads the table, and nothing here may ever create or migrate it.
@@ -366,14 +365,14 @@ class ConversationReview:
                 if name in story_names(target.parent):
                     raise DuplicateStoryName(name)
                 original = target.read_text(encoding="utf-8") if target.exists() else None
-                _atomic_write(target, _appended(original, body))
+                replace_atomically(target, _appended(original, body))
                 try:
                     _check_readable(target, training_dir / "domain", name)
                 except Exception as problem:  # noqa: BLE001 - any refusal means: put it back
                     if original is None:
                         target.unlink(missing_ok=True)
                     else:
-                        _atomic_write(target, original)
+                        replace_atomically(target, original)
                     raise StoryNotSaved(str(problem)) from problem
         except portalocker.exceptions.LockException as busy:
             raise StoriesBusy(str(target)) from busy
@@ -657,22 +656,6 @@ def _appended(original: Optional[str], body: str) -> str:
     if original is None or not original.strip():
         return STORIES_HEADER + body
     return original.rstrip("\n") + "\n\n" + body
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    """Readers (and a crash) see the old file or the new one, never half of either."""
-    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _check_readable(path: Path, domain_path: Path, name: str) -> None:

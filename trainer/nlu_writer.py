@@ -23,9 +23,7 @@ read-check-write; files are replaced atomically.
 from __future__ import annotations
 
 import fcntl
-import os
 import re
-import tempfile
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
 import yaml
 from rasa.shared.nlu.training_data.entities_parser import ENTITY_REGEX, replace_entities
 
+from trainer.files import replace_atomically
 from trainer.pii import mask
 
 MAX_LENGTH = 200
@@ -345,27 +344,11 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: readers see the old file or the new one."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _restore(path: Path, original: Optional[str]) -> None:
     if original is None:
         path.unlink(missing_ok=True)
     else:
-        _replace(path, original)
+        replace_atomically(path, original)
 
 
 def _read_back(text: str, intent: str, example: str) -> bool:
@@ -383,7 +366,7 @@ def _read_back(text: str, intent: str, example: str) -> bool:
 def _write_checked(path: Path, text: str, intent: str, example: str) -> None:
     """Replace ``path`` by ``text``; put the old bytes back unless Rasa reads the example."""
     original = _read(path) if path.exists() else None
-    _replace(path, text)
+    replace_atomically(path, text)
     if not _read_back(_read(path), intent, example):
         _restore(path, original)
         raise WriteFailed("not_read_back",
@@ -409,7 +392,7 @@ def _add_domain_intent(data_dir: Path, intent: str) -> None:
     if domain is None:
         raise WriteFailed("no_intents_list", "No domain file has an intents: list.")
     original = _read(domain)
-    _replace(domain, _with_domain_intent(original, intent))
+    replace_atomically(domain, _with_domain_intent(original, intent))
     if not _domain_lists(data_dir, intent):
         _restore(domain, original)
         raise WriteFailed("not_read_back", f"Rasa did not load intent {intent} from {domain}; it was restored.")
