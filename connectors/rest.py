@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from bot.settings import Settings, get_settings
 from connectors.errors import ChannelError
 from connectors.handoff_bridge import Delivery, bridge_for, public_entry
@@ -53,6 +54,7 @@ class ShopperRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        rasa_speedups.install()
         return cls(get_settings())
 
     def __init__(self, settings: Settings) -> None:

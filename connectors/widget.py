@@ -34,6 +34,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rasa_speedups
 from bot.settings import Settings, get_settings
 from connectors.errors import ChannelError
 from connectors.handoff_bridge import Delivery, HandoffBridge, RatingRefused, bridge_for, public_entry
@@ -142,6 +143,7 @@ class WidgetInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
+        rasa_speedups.install()
         return cls(get_settings(), credentials.get("socketio_path", "/socket.io"))
 
     def __init__(self, settings: Settings, socketio_path: str = "/socket.io") -> None:
