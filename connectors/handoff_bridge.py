@@ -10,7 +10,9 @@ the bot's replies included, is written to the chat log before it is delivered.
 
 A shopper's message may carry the widget's ``client_id``; a resend with the same id
 (the ack was lost on a flaky connection) is recognised by the chat log's unique
-index and answered like the first without reaching anyone a second time. Pictures
+index and answered like the first without reaching anyone a second time, unless the
+bot never answered it and no live replica is working on it: then the replica that took
+it died mid-turn, and the resend runs it again (once). Pictures
 never reach Rasa: a person gets them, and while the bot has the chat the shopper
 is told politely that it cannot look at pictures.
 """
@@ -19,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
+from bot.lock_store import turn_in_progress
 from bot.settings import Settings
 from handoff.chatlog import AlreadyRated, ChatLog, DuplicateMessage, Entry
 from handoff.config import HandoffConfig
@@ -39,6 +43,9 @@ CANCEL_PAYLOAD = "/cancel_handoff"
 LEFT_MESSAGE_TEXT = "亲，您的留言已收到~ 客服上线后会第一时间查看并回复您，请您留意消息哦。"
 CANCELLED_TEXT = "好的亲，已为您取消排队~ 您可以继续问我，需要人工时随时说“转人工”就好。"
 NOT_WAITING_TEXT = "亲，您现在没有在排队哦~ 有什么问题直接问小二就好，需要人工时说“转人工”。"
+# A Rasa turn's lease (bot.lock_store) plus slack: how long a resend waits for the first
+# delivery's answer before deciding its replica died.
+LOST_TURN_WAIT_SECONDS = 12.0
 IMAGE_TO_BOT_TEXT = ("亲，小二暂时看不懂图片哦~ 如果是商品有问题，可以直接说「退款」或「转人工」，"
                      "客服会帮您看图处理~")
 
@@ -56,6 +63,7 @@ class Delivery:
     status: Optional[TicketStatus] = None
     replies: tuple = ()            # system messages the shopper gets in return
     duplicate: bool = False
+    rerun: bool = False            # a resend of a message whose turn died with its replica
 
 
 class RatingRefused(ValueError):
@@ -90,12 +98,42 @@ class HandoffBridge:
         try:
             entry = await self._log_shopper(conversation_id, shopper_id, text, status, client_id)
         except DuplicateMessage as resent:
+            if await self._lost_turn(resent.first):
+                return Delivery(resent.first, to_human=False, rerun=True)
             return _again(resent.first)
         if text == CANCEL_PAYLOAD:
             return await self._cancel(entry, status)
         if status is None:
             return Delivery(entry, to_human=False)
         return await self._to_person(entry, status)
+
+    async def _lost_turn(self, first: Entry) -> bool:
+        """Whether a resent message went to the bot and its turn died unanswered.
+
+        The replica that stored it may have been killed mid-turn (its socket dropped, so the
+        widget sends the message again, to another replica). While a live replica holds or
+        awaits a turn of the conversation (the Rasa lock's leases, ``bot.lock_store``), its
+        answer may still come; once none does and there is still no answer, the message is
+        taken again, by exactly one replica (``SET NX``).
+        """
+        if self.queue is None or first.ticket_id is not None or first.text == CANCEL_PAYLOAD \
+                or (first.payload or {}).get("image"):
+            return False
+        redis = self.queue.store.redis
+        deadline = time.monotonic() + LOST_TURN_WAIT_SECONDS
+        while not await self._answered(first):
+            if not await asyncio.to_thread(turn_in_progress, redis, first.conversation_id):
+                if await self._answered(first):
+                    return False
+                claim = f"{self.queue.store.keys.prefix}:rerun:{first.id}"
+                return bool(await asyncio.to_thread(redis.set, claim, 1, nx=True, ex=3600))
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.2)
+        return False
+
+    async def _answered(self, first: Entry) -> bool:
+        return any(entry.sender != "shopper" for entry in await self.history(first.conversation_id, first.id))
 
     async def shopper_sent_image(self, conversation_id: str, shopper_id: Optional[str], image: Image,
                                  client_id: Optional[str] = None) -> Delivery:

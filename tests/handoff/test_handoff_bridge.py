@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 
 import pytest
+import redis.asyncio as aioredis
 
+from bot.lock_store import RedisTurnLockStore
 from connectors.handoff_bridge import (CANCEL_PAYLOAD, IMAGE_TO_BOT_TEXT, HandoffBridge, RatingRefused,
                                        public_entry)
 from handoff.chatlog import ChatLog, DuplicateMessage, Entry
@@ -164,13 +167,47 @@ def test_previous_handoffs_list_reason_and_rating_newest_first(chatlog):
 
 async def test_a_resent_message_is_stored_once_and_acknowledged_as_the_first(bridge, chatlog):
     first = await bridge.shopper_said("c-resend", "u1", "我的快递到哪了", "m-0001-abcd")
+    await bridge.bot_said("c-resend", "u1", {"text": "亲，您的包裹正在派送中~"})
     again = await bridge.shopper_said("c-resend", "u1", "我的快递到哪了", "m-0001-abcd")
     assert not first.duplicate and not first.to_human
     assert again.duplicate and (again.entry.id, again.to_human) == (first.entry.id, False)
     other = await bridge.shopper_said("c-other", "u1", "我的快递到哪了", "m-0001-abcd")   # ids are per conversation
     assert not other.duplicate
-    assert [(e.text, e.client_id) for e in chatlog.history("c-resend")] == [("我的快递到哪了", "m-0001-abcd")]
+    assert [(e.text, e.client_id) for e in chatlog.history("c-resend") if e.sender == "shopper"] == \
+        [("我的快递到哪了", "m-0001-abcd")]
     assert public_entry(chatlog.history("c-resend")[0])["client_id"] == "m-0001-abcd"
+
+
+async def test_a_resend_whose_turn_died_with_its_replica_is_taken_again_once(bridge, chatlog):
+    """Stored, never answered, and no replica holds a turn of the conversation: the replica
+    that took it died mid-turn. Exactly one resend runs it again; later ones are duplicates."""
+    conversation = f"c-died-{uuid.uuid4().hex[:6]}"
+    first = await bridge.shopper_said(conversation, "u1", "我的快递到哪了", "m-0101-abcd")
+    rerun = await bridge.shopper_said(conversation, "u1", "我的快递到哪了", "m-0101-abcd")
+    assert rerun.rerun and not rerun.duplicate and not rerun.to_human
+    assert rerun.entry.id == first.entry.id                      # stored once, run again
+    again = await bridge.shopper_said(conversation, "u1", "我的快递到哪了", "m-0101-abcd")
+    assert again.duplicate and not again.rerun
+    assert len(chatlog.history(conversation)) == 1
+
+
+async def test_a_resend_during_a_live_turn_waits_for_that_turns_answer(bridge, chatlog, redis_url):
+    conversation = f"c-live-{uuid.uuid4().hex[:6]}"
+    first = await bridge.shopper_said(conversation, "u1", "我要退款", "m-0102-abcd")
+    lock = RedisTurnLockStore(client=aioredis.Redis.from_url(redis_url))
+    turn_started = asyncio.Event()
+
+    async def slow_turn():
+        async with lock.lock(conversation):
+            turn_started.set()
+            await asyncio.sleep(0.6)
+            await bridge.bot_said(conversation, "u1", {"text": "亲，请选择要退款的订单~"})
+
+    turn = asyncio.ensure_future(slow_turn())
+    await turn_started.wait()
+    again = await bridge.shopper_said(conversation, "u1", "我要退款", "m-0102-abcd")
+    await turn
+    assert again.duplicate and not again.rerun and again.entry.id == first.entry.id
 
 
 async def test_a_resend_during_a_handoff_reaches_the_agent_once(engine, bridge, heard):
