@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install browser
+.PHONY: run test install browser nginx
 
 run: $(STAMP)
 	$(BIN)/xiaoer run
 
 # All tests, twice: on the embedded defaults, then on PostgreSQL and Redis when reachable.
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m tests.with_services $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -34,3 +34,10 @@ browser:
 	  echo "installing a CJK font for readable screenshots"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }; }
+
+# The multi-replica topology test puts Debian's nginx in front of the replicas.
+nginx:
+	@test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || { \
+	  echo "installing Debian's nginx for the topology test"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }; }

@@ -112,7 +112,12 @@ class ConsoleAgent:
                                  json=body if method != "GET" else None, timeout=15)
 
     def listen(self) -> "ConsoleAgent":
-        self.sio = socketio.Client(reconnection=False)
+        # The session cookie rides on every poll, as a browser's does: behind nginx it is what
+        # keeps them on one console replica. A session of its own: the socket polls from its
+        # own thread, and requests' sessions are not shared across threads.
+        polling = requests.Session()
+        polling.cookies.update(self.http.cookies)
+        self.sio = socketio.Client(reconnection=False, http_session=polling)
         self.sio.on("*", self.inbox.put)
         self.sio.connect(self.url, socketio_path="/console/socket.io", transports=["polling"],
                          headers={"Cookie": f"{COOKIE}={self.http.cookies[COOKIE]}"}, wait_timeout=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import socket
 import sys
 import time
@@ -34,6 +35,7 @@ def child_env(settings: Settings, redis_url: str) -> Dict[str, str]:
         "REDIS_PASSWORD": redis.password,
         "TRACKER_DB_URL": settings.tracker_db_url,
         "ACTION_PORT": str(settings.action_port),
+        "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
         "ORDER_API_URL": settings.order_api_url,
         # Without a secret of its own the console may only run as a developer's copy.
         **({} if os.environ.get("CONSOLE_SECRET") else {"CONSOLE_DEV": "1"}),
@@ -136,7 +138,7 @@ def service_for(name: str, port: int, settings: Settings):
 
 
 def cmd_replica(args: argparse.Namespace) -> int:
-    """One more Rasa or console process beside a running product (same Redis, same databases)."""
+    """One more Rasa, console or action-server process beside a running product (same Redis, same databases)."""
     from bot.processes import ProcessGroup, run_until_interrupted
 
     settings = get_settings()
@@ -384,16 +386,50 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    from bot import benchmark, training
+    """xiaoer's topology and the default-config Rasa under the same shoppers, in one run."""
+    from bench import report, run
+    from bench.topology import Shape
+    from bot import training
 
     _rasa_logging(logging.WARNING)
     training.train()
-    out = ROOT / "results" / "benchmark.json"
-    figures = benchmark.run(args.rounds, not args.skip_training, out)
-    for name, value in figures.items():
-        print(f"{name:<28}{value}")
-    print(f"written to {out.relative_to(ROOT)}")
+    # A SIGTERM must stop the started processes too, as Ctrl-C does (`finally` blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.failover:
+        return _failover_drill(args)
+    options = run.Options(concurrency=args.concurrency, seconds=args.seconds, rate=args.rate,
+                          shape=Shape(args.replicas, args.replicas, args.replicas),
+                          handoff_rounds=args.handoff_rounds, training=not args.skip_training,
+                          phases=tuple(p for p in ("baseline", "xiaoer") if p not in args.skip))
+    result = run.run(options, get_settings().var_dir, out=open(os.devnull, "w") if not args.verbose else None)
+    out = Path(args.out)
+    result.write(out)
+    print(report.table(result.__dict__))
+    print(f"written to {_shown(out)}")
     return 0
+
+
+def _failover_drill(args: argparse.Namespace) -> int:
+    """The topology under load loses a Rasa replica; prints what became of every message."""
+    import json
+    import uuid
+
+    from bench import failover
+    from bench.topology import Shape, Topology
+
+    var_dir = get_settings().var_dir / "bench" / f"failover-{uuid.uuid4().hex[:6]}"
+    log = None if args.verbose else open(os.devnull, "w")
+    with Topology(var_dir, Shape(max(args.replicas, 2), max(args.replicas, 2), max(args.replicas, 2)),
+                  **({"out": log} if log else {})) as stack:
+        figures = failover.run(stack)
+    out = Path(args.out).with_name("failover.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    lost = figures["widget"]["lost"] + figures["rest"]["lost"] + figures["unanswered_in_chat_log"]
+    print(f"written to {_shown(out)}; {'nothing lost' if not lost else f'{lost} message(s) lost'}, "
+          f"{len(figures['conversations_stalled_after_kill'])} conversation(s) stalled")
+    return 1 if lost or figures["conversations_stalled_after_kill"] else 0
 
 
 def cmd_benchmark_handoff(args: argparse.Namespace) -> int:
@@ -516,9 +552,22 @@ def main(argv: Optional[List[str]] = None) -> int:
                              help="a Rasa server to switch (repeat for replicas; default: this machine's RASA_PORT)")
     promote.set_defaults(func=_trainer_command(cmd_promote))
     rollback.set_defaults(func=_trainer_command(cmd_rollback))
-    bench = commands.add_parser("benchmark", help="NLU and dialogue latency, training time")
-    bench.add_argument("--rounds", type=int, default=10)
-    bench.add_argument("--skip-training", action="store_true", help="do not time a full training")
+    bench = commands.add_parser(
+        "benchmark", help="load, latency, memory and training time beside the default-config Rasa "
+                          "(starts everything it needs; about 10 minutes)")
+    bench.add_argument("--concurrency", type=int, default=20, help="shoppers in the closed-loop phases")
+    bench.add_argument("--seconds", type=float, default=30, help="length of each load phase")
+    bench.add_argument("--rate", type=float, default=25, help="messages a second in the fixed-rate phases")
+    bench.add_argument("--replicas", type=int, default=2, help="Rasa, console and action-server replicas")
+    bench.add_argument("--handoff-rounds", type=int, default=20)
+    bench.add_argument("--skip-training", action="store_true", help="do not time the two trainings")
+    bench.add_argument("--skip", action="append", default=[], choices=("baseline", "xiaoer"),
+                       help="leave one side out")
+    bench.add_argument("--failover", action="store_true",
+                       help="instead: kill a Rasa replica under load and count what was lost "
+                            "(rate 8/s on widget and REST, 20 s; tests/topology runs the same)")
+    bench.add_argument("--verbose", action="store_true", help="show the processes' logs")
+    bench.add_argument("--out", default=str(ROOT / "results" / "benchmark.json"))
     bench.set_defaults(func=cmd_benchmark)
     handoff_bench = commands.add_parser(
         "benchmark-handoff", help="handoff and agent/shopper message latency (needs `run`)")
@@ -548,8 +597,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     simulate.add_argument("--workers", type=int, default=4)
     simulate.add_argument("--seed", type=int, default=7)
     simulate.set_defaults(func=cmd_simulate_month)
-    replica = commands.add_parser("replica", help="one more rasa or console process beside `run`")
-    replica.add_argument("kind", choices=("rasa", "console"))
+    replica = commands.add_parser("replica", help="one more rasa, console or action server beside `run`")
+    replica.add_argument("kind", choices=("rasa", "console", "actions"))
     replica.add_argument("--port", type=int, required=True)
     replica.set_defaults(func=cmd_replica)
     token = commands.add_parser("token", help="sign a shopper token (development)")

@@ -36,12 +36,20 @@ FIGURES = ("escalation_to_console", "queue_to_console", "agent_to_shopper", "sho
 
 
 def run(settings: Settings, rounds: int, out: Path) -> Dict[str, Dict[str, float]]:
+    figures = measure(f"http://127.0.0.1:{settings.console_port}", f"http://127.0.0.1:{settings.rasa_port}",
+                      database_url(), rounds)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rounds": rounds, "milliseconds": figures}, indent=2))
+    return figures
+
+
+def measure(console_url: str, rasa_url: str, db_url: str, rounds: int) -> Dict[str, Dict[str, float]]:
+    """The four figures over ``rounds`` handoffs, with a benchmark agent that exists only meanwhile."""
     login, password = f"bench-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
-    sessions = session_factory(engine_for(database_url()))
+    engine = engine_for(db_url)
+    sessions = session_factory(engine)
     with sessions.begin() as db:
         add_user(db, NewUser(login, "压测客服", "agent", list(GROUPS), 50, password))
-    console_url = f"http://127.0.0.1:{settings.console_port}"
-    rasa_url = f"http://127.0.0.1:{settings.rasa_port}"
     samples: Dict[str, List[float]] = {name: [] for name in FIGURES}
     agent = ConsoleAgent(console_url, login, password).listen()
     try:
@@ -51,10 +59,8 @@ def run(settings: Settings, rounds: int, out: Path) -> Dict[str, Dict[str, float
         agent.close()
         with sessions.begin() as db:
             db.execute(delete(User).where(User.login == login))
-    figures = {name: _summary(values) for name, values in samples.items()}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rounds": rounds, "milliseconds": figures}, indent=2))
-    return figures
+        engine.dispose()
+    return {name: _summary(values) for name, values in samples.items()}
 
 
 def _round(rasa_url: str, agent: ConsoleAgent, samples: Dict[str, List[float]]) -> None:

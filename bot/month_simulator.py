@@ -150,7 +150,7 @@ class Simulator:
         # may be the embedded one, which settings alone do not name).
         self.bridge = HandoffBridge(ChatLog.from_url(database_url()), self.queue, None)
         self.seed = seed
-        self.orders = self._orders_by_shopper()
+        self.orders = orders_by_shopper()
 
     def run(self, conversations: int, days: int, workers: int) -> List[Played]:
         rng = random.Random(self.seed)
@@ -255,21 +255,23 @@ class Simulator:
                     db.execute(update(Rating).where(Rating.ticket_id == row.ticket_id)
                                .values(created_at=datetime.fromtimestamp(at, timezone.utc)))
 
-    def _orders_by_shopper(self) -> Dict[str, List[str]]:
-        from order_service.models import Order   # the reference order service's own tables
-        from order_service.settings import Settings as OrderSettings
-        engine = engine_for(OrderSettings.from_env().database_url)
-        try:
-            with session_factory(engine)() as db:
-                pairs = db.execute(select(Order.shopper_id, Order.order_no)).all()
-        finally:
-            engine.dispose()
-        orders: Dict[str, List[str]] = {}
-        for shopper, order_no in pairs:
-            orders.setdefault(shopper, []).append(order_no)
-        if not orders:
-            raise SystemExit("no orders: seed the order service first (xiaoer run does)")
-        return orders
+
+def orders_by_shopper() -> Dict[str, List[str]]:
+    """The seeded shoppers' order numbers, read from the reference order service's own tables."""
+    from order_service.models import Order
+    from order_service.settings import Settings as OrderSettings
+    engine = engine_for(OrderSettings.from_env().database_url)
+    try:
+        with session_factory(engine)() as db:
+            pairs = db.execute(select(Order.shopper_id, Order.order_no)).all()
+    finally:
+        engine.dispose()
+    orders: Dict[str, List[str]] = {}
+    for shopper, order_no in pairs:
+        orders.setdefault(shopper, []).append(order_no)
+    if not orders:
+        raise SystemExit("no orders: seed the order service first (xiaoer run does)")
+    return orders
 
 
 def weighted(rng: random.Random, options: Sequence[Tuple[int, T]]) -> T:

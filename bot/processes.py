@@ -28,6 +28,7 @@ class Service:
     health_url: Optional[str] = None
     env: Dict[str, str] = field(default_factory=dict)
     startup_timeout: float = 120.0
+    cwd: Optional[str] = None          # the product's root unless the service lives elsewhere
 
 
 class ProcessGroup:
@@ -42,7 +43,7 @@ class ProcessGroup:
     def start(self, service: Service) -> subprocess.Popen:
         process = subprocess.Popen(
             list(service.command),
-            cwd=self.cwd,
+            cwd=service.cwd or self.cwd,
             env={**self.env, **service.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

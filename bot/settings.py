@@ -69,6 +69,8 @@ class Settings:
     rasa_api_token: str
     rasa_port: int
     action_port: int
+    # Where Rasa calls the action server: this machine's ACTION_PORT unless it runs elsewhere.
+    action_endpoint_url: str
     order_service_port: int
     storefront_port: int
     console_port: int
@@ -82,6 +84,7 @@ class Settings:
     def from_env(cls) -> "Settings":
         var_dir = Path(_env("XIAOER_VAR_DIR", str(ROOT / "var")))
         order_service_port = int(_env("ORDER_SERVICE_PORT", "8010"))
+        action_port = int(_env("ACTION_PORT", "5055"))
         origins = _env("WIDGET_ALLOWED_ORIGINS", "*")
         return cls(
             root=ROOT,
@@ -100,7 +103,8 @@ class Settings:
             shopper_token_ttl_seconds=int(_env("SHOPPER_TOKEN_TTL_SECONDS", "7200")),
             rasa_api_token=_env("RASA_API_TOKEN", DEV_RASA_API_TOKEN),
             rasa_port=int(_env("RASA_PORT", "5005")),
-            action_port=int(_env("ACTION_PORT", "5055")),
+            action_port=action_port,
+            action_endpoint_url=_env("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{action_port}/webhook"),
             order_service_port=order_service_port,
             storefront_port=int(_env("STOREFRONT_PORT", "8000")),
             console_port=int(_env("CONSOLE_PORT", "8020")),

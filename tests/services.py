@@ -24,6 +24,10 @@ PYTHON = str(Path(sys.executable).parent / "python")
 # first pass exactly, at minutes a run: they run in the embedded pass only.
 files_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
                                 reason="touches no database: the embedded pass runs it")
+# The multi-replica topology is defined on PostgreSQL and Redis: it runs in the second pass.
+services_only = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgresql")
+                                   or not os.environ.get("REDIS_URL"),
+                                   reason="the topology runs on PostgreSQL and Redis: the second pass runs it")
 
 
 def free_port() -> int:

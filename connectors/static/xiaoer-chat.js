@@ -22,8 +22,11 @@
 
   function connect(options) {
     var base = (options.url || "").replace(/\/$/, "");
+    // affinity: a random key per page that a load balancer may hash on to keep this
+    // client's requests on one replica (deploy/nginx), even among shoppers behind one NAT.
+    var affinity = Math.random().toString(36).slice(2, 12);
     var wsUrl = base.replace(/^http/, "ws") + (options.path || "/socket.io") +
-      "/?EIO=4&transport=websocket";
+      "/?EIO=4&transport=websocket&affinity=" + affinity;
     var ws = null;
     var nextAck = 1;
     var pendingAcks = {};
