@@ -4,7 +4,7 @@ client's resend after a replica vanished mid-request."""
 from __future__ import annotations
 
 import asyncio
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import aiohttp
 from aiohttp import web
@@ -33,6 +33,22 @@ def test_the_chat_log_counts_each_message_the_bot_took_and_never_answered(tmp_pa
         assert unanswered(url) == 3
 
 
+async def say_to(routes: Dict[str, Callable], text: str, deadline_s: float):
+    """One RestShopper message to a throwaway server with ``routes`` (path -> handler)."""
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_post(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            return await RestShopper(http, f"http://127.0.0.1:{port}", "bench1").say(text, deadline_s)
+    finally:
+        await runner.cleanup()
+
+
 def test_a_rest_message_cut_off_by_a_dying_replica_is_sent_again_with_the_same_client_id():
     seen: List[Dict] = []
 
@@ -43,20 +59,7 @@ def test_a_rest_message_cut_off_by_a_dying_replica_is_sent_again_with_the_same_c
             return web.Response(status=502, text="bad gateway")         # nginx: the replica died
         return web.json_response([{"recipient_id": body["sender"], "text": "亲，您的包裹已到达转运中心~"}])
 
-    async def scenario():
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
-            async with aiohttp.ClientSession() as http:
-                return await RestShopper(http, f"http://127.0.0.1:{port}", "bench1").say("我的快递到哪了", 10)
-        finally:
-            await runner.cleanup()
-
-    outcome = asyncio.run(scenario())
+    outcome = asyncio.run(say_to({"/webhooks/rest/webhook": webhook}, "我的快递到哪了", 10))
     assert outcome.status == ANSWERED and outcome.resends == 1
     assert seen[0]["client_id"] == seen[1]["client_id"]
 
@@ -68,19 +71,6 @@ def test_a_duplicate_whose_answer_never_comes_is_lost_not_answered():
     async def history(request: web.Request) -> web.Response:
         return web.json_response({"messages": []})
 
-    async def scenario():
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", webhook)
-        app.router.add_post("/webhooks/rest/history", history)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
-            async with aiohttp.ClientSession() as http:
-                return await RestShopper(http, f"http://127.0.0.1:{port}", "bench1").say("在吗", 1.0)
-        finally:
-            await runner.cleanup()
-
-    outcome = asyncio.run(scenario())
+    outcome = asyncio.run(say_to({"/webhooks/rest/webhook": webhook, "/webhooks/rest/history": history},
+                                 "在吗", 1.0))
     assert outcome.status == LOST and "41" in outcome.detail
