@@ -176,7 +176,10 @@ class SocketShopper:
         if not ack.get("ok"):
             return Outcome(REFUSED, time.monotonic() - started, resends=resends, detail=str(ack.get("code")))
         self.last_id = max(self.last_id, ack.get("id") or 0)
-        kind_wanted = "chat" if ack.get("to_human") else "bot"
+        if ack.get("to_human"):
+            # Delivered to the agents' queue: the ack says so; a person answers in their own time.
+            acknowledged = time.monotonic() - started
+            return Outcome(TO_HUMAN, acknowledged, await self._replies_within(0.15), resends)
         replies, first = [], None
         while True:
             wait = (deadline_s - (time.monotonic() - started)) if first is None else 0.15
@@ -185,14 +188,20 @@ class SocketShopper:
             except asyncio.TimeoutError:
                 break
             replies.append(data)
-            if first is None and (kind == kind_wanted or ack.get("to_human")):
+            if first is None and kind == "bot":
                 first = at - started
-        if ack.get("to_human"):
-            return Outcome(TO_HUMAN, first if first is not None else time.monotonic() - started,
-                           replies, resends)
         if first is None:
             return Outcome(LOST, resends=resends, detail=f"message {ack.get('id')} acknowledged, never answered")
         return Outcome(ANSWERED, first, replies, resends)
+
+    async def _replies_within(self, seconds: float) -> List[Dict[str, Any]]:
+        replies: List[Dict[str, Any]] = []
+        while True:
+            try:
+                _, data, _ = await asyncio.wait_for(self.heard.get(), timeout=seconds)
+            except asyncio.TimeoutError:
+                return replies
+            replies.append(data)
 
     async def _call(self, text: str, client_id: str, remaining: float) -> Optional[Dict[str, Any]]:
         """One attempt; None when the connection dropped first (the caller sends again)."""
