@@ -30,6 +30,7 @@ INTERNAL_SLOTS = {"requested_slot", "session_started_metadata", "handoff_reason"
                   "form_failures", "form_stopped", "pending_request"}
 # Logistics look-ups per escalation: the shopper waits for them before hearing back.
 LOGISTICS_ORDERS = 3
+CONTEXT_ORDERS = 5          # the shopper's most recent orders a ticket lists
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +182,7 @@ async def context_orders(shopper: Optional[str], discussed: Optional[str]) -> Li
         return []
     orders: List[Order] = []
     try:
-        orders = await call(order_api().list_orders, shopper, (), 5)
+        orders = await call(order_api().list_orders, shopper, (), CONTEXT_ORDERS)
         if discussed and discussed not in {o.order_no for o in orders}:
             orders.insert(0, await call(order_api().get_order, shopper, discussed))
     except OrderApiError:
