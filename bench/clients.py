@@ -24,7 +24,8 @@ if not hasattr(aiohttp, "ClientWSTimeout"):
     # python-engineio 4.15's asyncio client names aiohttp 3.10's WebSocket timeout; Rasa 3.6
     # pins aiohttp 3.9, whose ws_connect takes the close timeout as a number of seconds.
     aiohttp.ClientWSTimeout = lambda ws_close=10.0, **_: ws_close
-RETRYABLE_STATUS = {502, 504}          # nginx: the replica died or timed out mid-request
+RETRYABLE_STATUS = {502, 504}
+CATCH_UP_SECONDS = 3.0                 # no answer for this long: read the history (the widget's catch-up)          # nginx: the replica died or timed out mid-request
 
 
 @dataclass
@@ -182,10 +183,16 @@ class SocketShopper:
             return Outcome(TO_HUMAN, acknowledged, await self._replies_within(0.15), resends)
         replies, first = [], None
         while True:
-            wait = (deadline_s - (time.monotonic() - started)) if first is None else 0.15
+            remaining = deadline_s - (time.monotonic() - started)
+            wait = min(remaining, CATCH_UP_SECONDS) if first is None else 0.15
             try:
                 kind, data, at = await asyncio.wait_for(self.heard.get(), timeout=max(wait, 0.01))
             except asyncio.TimeoutError:
+                if first is None and remaining > CATCH_UP_SECONDS:
+                    # The answer may have been sent to a socket that died with its replica:
+                    # read the chat log again, as the widget does after every reconnect.
+                    await self._catch_up()
+                    continue
                 break
             replies.append(data)
             if first is None and kind == "bot":
