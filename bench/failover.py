@@ -14,13 +14,14 @@ import asyncio
 import time
 from typing import Dict, Optional
 
-from bench.run import Options, _rest_phase, _widget_phase, seeded_orders, unanswered
+from bench.run import Options, _rest_phase, _widget_phase, unanswered
+from bot.month_simulator import orders_by_shopper
 from bench.topology import Topology
 
 
 def run(stack: Topology, rate: float = 8.0, seconds: float = 20.0, kill_after: float = 6.0,
         victim: int = 2) -> Dict[str, object]:
-    orders = seeded_orders(stack.database_url)
+    orders = orders_by_shopper(stack.database_url)
     options = Options(concurrency=20, seconds=seconds, rate=rate)
     killed: Dict[str, Optional[float]] = {"pid": None, "at": None}
 

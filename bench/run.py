@@ -17,21 +17,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, List, Optional
+from typing import Awaitable, Callable, Dict, List, Optional, TextIO
 
 import aiohttp
+import psutil
 from sqlalchemy import text
 
 from bench import baseline as starter
 from bench.clients import RestShopper, SocketShopper
 from bench.load import Conversation, Run, closed_loop, open_loop, percentile
 from bench.topology import SECRET, Shape, Topology
+from bot.month_simulator import orders_by_shopper
 from bot.processes import ProcessGroup
 from bot.settings import DEV_RASA_API_TOKEN, ROOT
 from connectors.handoff_bridge import CANCEL_PAYLOAD
@@ -68,9 +72,9 @@ class Report:
         path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False))
 
 
-def run(options: Options, var_dir: Path, out=None) -> Report:
+def run(options: Options, var_dir: Path, out=sys.stdout) -> Report:
     report = Report(machine_facts(), {**asdict(options), "shape": asdict(options.shape)})
-    env = dict(__import__("os").environ, RASA_TELEMETRY_ENABLED="false", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONUNBUFFERED="1")
     if "baseline" in options.phases:
         project = starter.prepare(var_dir, env)
         report.baseline = measure_baseline(project, options, env, out)
@@ -87,11 +91,11 @@ def run(options: Options, var_dir: Path, out=None) -> Report:
 
 # ---------------------------------------------------------------------- the baseline
 
-def measure_baseline(project: starter.Baseline, options: Options, env: Dict[str, str], out) -> Dict[str, object]:
+def measure_baseline(project: starter.Baseline, options: Options, env: Dict[str, str], out: TextIO) -> Dict[str, object]:
     from bench.topology import free_port
 
     port = free_port()
-    group = ProcessGroup(env, str(project.project), out=out) if out else ProcessGroup(env, str(project.project))
+    group = ProcessGroup(env, str(project.project), out=out)
     service = project.service(port)
     process = group.start(service)
     try:
@@ -100,7 +104,7 @@ def measure_baseline(project: starter.Baseline, options: Options, env: Dict[str,
         figures: Dict[str, object] = {"nlu_parse": asyncio.run(parse_latency(url, None, options.parse_rounds))}
         figures["rest_closed"] = asyncio.run(_rest_phase(url, options, None, scripts=starter.SCRIPTS)).figures()
         figures["rest_rate"] = asyncio.run(_rest_phase(url, options, options.rate, scripts=starter.SCRIPTS)).figures()
-        figures["memory_mb"] = {"rasa": round(__import__("psutil").Process(process.pid).memory_info().rss / 2**20, 1)}
+        figures["memory_mb"] = {"rasa": round(psutil.Process(process.pid).memory_info().rss / 2**20, 1)}
         return figures
     finally:
         group.stop()
@@ -108,11 +112,11 @@ def measure_baseline(project: starter.Baseline, options: Options, env: Dict[str,
 
 # ---------------------------------------------------------------------- xiaoer
 
-def measure_xiaoer(options: Options, var_dir: Path, out) -> Dict[str, object]:
+def measure_xiaoer(options: Options, var_dir: Path, out: TextIO) -> Dict[str, object]:
     from bot.handoff_benchmark import measure as handoff_latency
 
-    with Topology(var_dir, options.shape, **({"out": out} if out else {})) as stack:
-        orders = seeded_orders(stack.database_url)
+    with Topology(var_dir, options.shape, out=out) as stack:
+        orders = orders_by_shopper(stack.database_url)
         figures: Dict[str, object] = {
             "nlu_parse": asyncio.run(parse_latency(stack.rasa_url(0), DEV_RASA_API_TOKEN, options.parse_rounds))}
         # Before the load: chats the load hands over and leaves waiting would be offered to
@@ -128,19 +132,6 @@ def measure_xiaoer(options: Options, var_dir: Path, out) -> Dict[str, object]:
         figures["unanswered_in_chat_log"] = unanswered(stack.database_url)
         figures["memory_mb"] = stack.memory()
         return figures
-
-
-def seeded_orders(database_url: str) -> Dict[str, List[str]]:
-    engine = engine_for(database_url)
-    try:
-        with engine.connect() as db:
-            rows = db.execute(text("SELECT shopper_id, order_no FROM orders")).all()
-    finally:
-        engine.dispose()
-    orders: Dict[str, List[str]] = {}
-    for shopper, order_no in rows:
-        orders.setdefault(shopper, []).append(order_no)
-    return orders
 
 
 def unanswered(database_url: str) -> int:
@@ -246,10 +237,7 @@ def training_seconds() -> float:
 
 
 def machine_facts() -> Dict[str, object]:
-    import os
     import platform
-
-    import psutil
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())

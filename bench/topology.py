@@ -89,10 +89,6 @@ class Topology:
     def database_url(self) -> str:
         return self.env["DATABASE_URL"]
 
-    @property
-    def redis_url(self) -> str:
-        return self.env.get("REDIS_URL") or f"redis://127.0.0.1:{self.ports.redis}/0"
-
     # ------------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> "Topology":

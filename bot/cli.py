@@ -401,7 +401,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
                           shape=Shape(args.replicas, args.replicas, args.replicas),
                           handoff_rounds=args.handoff_rounds, training=not args.skip_training,
                           phases=tuple(p for p in ("baseline", "xiaoer") if p not in args.skip))
-    result = run.run(options, get_settings().var_dir, out=open(os.devnull, "w") if not args.verbose else None)
+    result = run.run(options, get_settings().var_dir, out=sys.stdout if args.verbose else open(os.devnull, "w"))
     out = Path(args.out)
     result.write(out)
     print(report.table(result.__dict__))
@@ -418,9 +418,9 @@ def _failover_drill(args: argparse.Namespace) -> int:
     from bench.topology import Shape, Topology
 
     var_dir = get_settings().var_dir / "bench" / f"failover-{uuid.uuid4().hex[:6]}"
-    log = None if args.verbose else open(os.devnull, "w")
+    log = sys.stdout if args.verbose else open(os.devnull, "w")
     with Topology(var_dir, Shape(max(args.replicas, 2), max(args.replicas, 2), max(args.replicas, 2)),
-                  **({"out": log} if log else {})) as stack:
+                  out=log) as stack:
         figures = failover.run(stack)
     out = Path(args.out).with_name("failover.json")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -256,11 +256,12 @@ class Simulator:
                                .values(created_at=datetime.fromtimestamp(at, timezone.utc)))
 
 
-def orders_by_shopper() -> Dict[str, List[str]]:
-    """The seeded shoppers' order numbers, read from the reference order service's own tables."""
+def orders_by_shopper(url: Optional[str] = None) -> Dict[str, List[str]]:
+    """The seeded shoppers' order numbers, read from the reference order service's own tables
+    (at ``url``, else where the order service's settings put them)."""
     from order_service.models import Order
     from order_service.settings import Settings as OrderSettings
-    engine = engine_for(OrderSettings.from_env().database_url)
+    engine = engine_for(url or OrderSettings.from_env().database_url)
     try:
         with session_factory(engine)() as db:
             pairs = db.execute(select(Order.shopper_id, Order.order_no)).all()

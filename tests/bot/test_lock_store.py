@@ -7,7 +7,6 @@ import time
 import uuid
 from typing import List
 
-import pytest
 import redis.asyncio as aioredis
 
 from bot.lock_store import RedisTurnLockStore
